@@ -1,0 +1,13 @@
+using System.CommandLine;
+
+namespace SegFuse.Cli.Commands;
+
+/// <summary>Every subcommand of <c>segfuse</c>, in the order of the pipeline. Add a stage's commands here.</summary>
+internal static class CommandCatalog
+{
+    public static IEnumerable<Command> Create(CliConsole console)
+    {
+        _ = console;
+        yield break;
+    }
+}
