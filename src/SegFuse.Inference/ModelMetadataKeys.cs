@@ -6,7 +6,7 @@ namespace SegFuse.Inference;
 /// </summary>
 public static class ModelMetadataKeys
 {
-    /// <summary>Per-channel mean, <c>r,g,b</c> in input channel order; 0..255 units, or 0..1 units when every value of mean and std is at most 1.</summary>
+    /// <summary>Per-channel mean, <c>r,g,b</c> (always in R, G, B order, whatever the input's channel order), in 0..255 pixel units.</summary>
     public const string Mean = "segfuse.mean";
 
     /// <summary>Per-channel standard deviation, same units and order as <see cref="Mean"/>.</summary>
