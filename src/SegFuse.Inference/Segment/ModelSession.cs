@@ -163,10 +163,14 @@ internal sealed class ModelSession : IDisposable
             throw new SegFuseInputException(path, $"input '{name}' has rank {d.Length} {Shape(d)}; segment feeds NCHW images (rank 4: batch, 3, height, width)");
         }
 
+        if (d[1] != 3 && d[3] == 3)
+        {
+            throw new SegFuseInputException(path, $"input '{name}' {Shape(d)} looks channels-last (NHWC); segment feeds NCHW images [batch, 3, height, width]");
+        }
+
         if (d[1] != 3 && d[1] != -1)
         {
-            string hint = d[3] == 3 ? " (it looks channels-last NHWC; segment feeds NCHW)" : string.Empty;
-            throw new SegFuseInputException(path, $"input '{name}' {Shape(d)} has {d[1]} channels where segment feeds 3 (RGB or BGR){hint}");
+            throw new SegFuseInputException(path, $"input '{name}' {Shape(d)} has {d[1]} channels where segment feeds 3 (RGB or BGR)");
         }
 
         string outputName = session.OutputNames[0];
