@@ -116,6 +116,27 @@ internal static class SyntheticScene
         return truths;
     }
 
+    /// <summary>
+    /// Writes a folder in the sample layout: <c>video.mp4</c>, <c>gt/NNNNNN.png</c> (train ids) and, unless
+    /// <paramref name="withSplit"/> is false, <c>split.csv</c> with every <paramref name="testEvery"/>-th frame in test.
+    /// </summary>
+    public static void WriteSample(string dir, int width, int height, int count, int testEvery = 4, bool withSplit = true, int seed = 7)
+    {
+        Directory.CreateDirectory(Path.Combine(dir, "gt"));
+        var truths = WriteVideo(Path.Combine(dir, "video.mp4"), width, height, count, seed);
+        var split = new System.Text.StringBuilder("frame,split\n");
+        for (int i = 0; i < count; i++)
+        {
+            SegFuse.IO.LabelPng.Write(Path.Combine(dir, "gt", SegFuse.IO.FrameFiles.NameOf(i, ".png")), truths[i]);
+            split.Append(System.Globalization.CultureInfo.InvariantCulture, $"{i},{(i % testEvery == testEvery - 1 ? "test" : "train")}\n");
+        }
+
+        if (withSplit)
+        {
+            File.WriteAllText(Path.Combine(dir, "split.csv"), split.ToString());
+        }
+    }
+
     private static void Fill(LabelMap map, int x0, int y0, int w, int h, ushort label)
     {
         for (int y = Math.Max(0, y0); y < Math.Min(map.Height, y0 + h); y++)

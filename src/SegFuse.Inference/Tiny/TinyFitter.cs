@@ -66,13 +66,17 @@ internal sealed class TinyFitter
         _classes = labels.Evaluated.Count;
         _perFrame = Math.Max(1, options.Samples / frames);
         _random = new Random(options.Seed);
+        IdOfClass = Segment.ClassMapping.IdsOfClasses(labels, _classes, labels.Name);
         ClassOf = new int[labels.MaxId + 1];
         Array.Fill(ClassOf, -1);
         for (int j = 0; j < _classes; j++)
         {
-            ClassOf[labels.Evaluated[j].Id] = j;
+            ClassOf[IdOfClass[j]] = j;
         }
     }
+
+    /// <summary>Label id of each output channel, in the order <c>segment</c> reads a model of this label set.</summary>
+    public ushort[] IdOfClass { get; }
 
     /// <summary>Output channel of each label id (−1 for ignored ids).</summary>
     public int[] ClassOf { get; }
@@ -351,7 +355,8 @@ internal sealed class TinyFitter
             Mean = mean,
             Std = std,
             LabelSetName = _labels.Name,
-            ClassNames = _labels.Evaluated.Select(c => c.Name).ToArray(),
+            ClassNames = IdOfClass.Select(id => _labels[id].Name).ToArray(),
+            IdOfClass = IdOfClass,
         };
     }
 

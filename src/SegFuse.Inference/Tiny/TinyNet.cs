@@ -57,6 +57,9 @@ internal sealed class TinyNet
 
     public required IReadOnlyList<string> ClassNames { get; init; }
 
+    /// <summary>Label id of each output class.</summary>
+    public required ushort[] IdOfClass { get; init; }
+
     /// <summary>
     /// The network as an ONNX graph: input <c>image</c> float [batch, 3, height, width] (all but the channels
     /// dynamic), output <c>logits</c> float [batch, classes, height, width]. The position terms are built in
@@ -187,7 +190,7 @@ internal sealed class TinyNet
         return logits;
     }
 
-    /// <summary>The class index (first maximum) of every pixel of a BGR frame: the fitting code's own evaluation.</summary>
+    /// <summary>The label id of the class with the largest logit (the first on ties) at every pixel of a BGR frame: the fitting code's own evaluation.</summary>
     public LabelMap Predict(Mat bgr) => Predict(bgr, out _);
 
     /// <summary>As <see cref="Predict(Mat)"/>, also giving the logits (classes × H × W).</summary>
@@ -211,7 +214,7 @@ internal sealed class TinyNet
                 }
             }
 
-            labels[i] = (ushort)best;
+            labels[i] = IdOfClass[best];
         }
 
         return map;
