@@ -28,27 +28,6 @@ internal sealed record Normalization(float[] Mean, float[] Std, string Source)
         return new Normalization([.. mean], [.. std], source);
     }
 
-    /// <summary>Parses <c>a,b,c</c> (invariant culture).</summary>
-    public static float[] ParseTriple(string text, string subject)
-    {
-        var parts = text.Split(',', StringSplitOptions.TrimEntries);
-        var values = new float[parts.Length];
-        for (int i = 0; i < parts.Length; i++)
-        {
-            if (!float.TryParse(parts[i], NumberStyles.Float, CultureInfo.InvariantCulture, out values[i]))
-            {
-                throw new SegFuseInputException(subject, $"'{text}' is not three comma-separated numbers");
-            }
-        }
-
-        if (values.Length != 3)
-        {
-            throw new SegFuseInputException(subject, $"'{text}' has {values.Length} values; give three: r,g,b");
-        }
-
-        return values;
-    }
-
     public override string ToString() => string.Create(
         CultureInfo.InvariantCulture,
         $"mean {string.Join(',', Mean.Select(v => v.ToString("0.###", CultureInfo.InvariantCulture)))} std {string.Join(',', Std.Select(v => v.ToString("0.###", CultureInfo.InvariantCulture)))} ({Source})");

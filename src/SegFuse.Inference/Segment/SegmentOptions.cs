@@ -1,3 +1,5 @@
+using System.Globalization;
+
 namespace SegFuse.Inference.Segment;
 
 /// <summary>Channel order of a model's input planes.</summary>
@@ -58,6 +60,46 @@ public sealed record SegmentOptions
 
     /// <summary>Frames per <c>Run</c>; null: the model's fixed batch size, else 1.</summary>
     public int? Batch { get; init; }
+
+    /// <summary>Parses <c>WxH</c>, e.g. <c>1024x512</c>.</summary>
+    /// <exception cref="SegFuseInputException">Not two positive integers joined by x; <paramref name="subject"/> names the option.</exception>
+    public static (int Width, int Height) ParseSize(string text, string subject)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        var parts = text.ToLowerInvariant().Split('x');
+        if (parts.Length == 2
+            && int.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out int w)
+            && int.TryParse(parts[1], NumberStyles.None, CultureInfo.InvariantCulture, out int h)
+            && w > 0 && h > 0)
+        {
+            return (w, h);
+        }
+
+        throw new SegFuseInputException(subject, $"'{text}' is not WxH with positive integers, e.g. 1024x512");
+    }
+
+    /// <summary>Parses three comma-separated numbers <c>r,g,b</c> (invariant culture).</summary>
+    /// <exception cref="SegFuseInputException">Not three finite numbers; <paramref name="subject"/> names the option or file.</exception>
+    public static float[] ParseRgb(string text, string subject)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        var parts = text.Split(',', StringSplitOptions.TrimEntries);
+        var values = new float[parts.Length];
+        for (int i = 0; i < parts.Length; i++)
+        {
+            if (!float.TryParse(parts[i], NumberStyles.Float, CultureInfo.InvariantCulture, out values[i]) || !float.IsFinite(values[i]))
+            {
+                throw new SegFuseInputException(subject, $"'{text}' is not three comma-separated numbers r,g,b");
+            }
+        }
+
+        if (values.Length != 3)
+        {
+            throw new SegFuseInputException(subject, $"'{text}' has {values.Length} values; give three: r,g,b");
+        }
+
+        return values;
+    }
 }
 
 /// <summary>What a segment run did and where its time went.</summary>

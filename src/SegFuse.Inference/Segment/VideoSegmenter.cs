@@ -205,7 +205,7 @@ public sealed class VideoSegmenter : IDisposable
         else if (meta.TryGetValue(ModelMetadataKeys.Mean, out string? mean) && meta.TryGetValue(ModelMetadataKeys.Std, out string? std))
         {
             string subject = $"{model.Path} ({ModelMetadataKeys.Mean}/{ModelMetadataKeys.Std})";
-            normalization = Normalization.Create(Normalization.ParseTriple(mean, subject), Normalization.ParseTriple(std, subject), subject, "model metadata");
+            normalization = Normalization.Create(SegmentOptions.ParseRgb(mean, subject), SegmentOptions.ParseRgb(std, subject), subject, "model metadata");
         }
         else
         {
