@@ -1,4 +1,3 @@
-using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
@@ -64,26 +63,6 @@ internal static class Argmax
                 Unsafe.Add(ref b, x) = current;
                 Unsafe.Add(ref ix, x) = classIndex;
             }
-        }
-    }
-
-    /// <summary><c>destination[i] = a[i] + (b[i] − a[i]) · t</c>, vectorised.</summary>
-    public static void Lerp(ReadOnlySpan<float> a, ReadOnlySpan<float> b, float t, Span<float> destination)
-    {
-        int n = a.Length, x = 0;
-        if (Vector.IsHardwareAccelerated)
-        {
-            var vt = new Vector<float>(t);
-            for (; x <= n - Vector<float>.Count; x += Vector<float>.Count)
-            {
-                var va = new Vector<float>(a[x..]);
-                (va + ((new Vector<float>(b[x..]) - va) * vt)).CopyTo(destination[x..]);
-            }
-        }
-
-        for (; x < n; x++)
-        {
-            destination[x] = a[x] + ((b[x] - a[x]) * t);
         }
     }
 }

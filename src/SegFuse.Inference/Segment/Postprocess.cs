@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Numerics.Tensors;
 using System.Runtime.ExceptionServices;
 using System.Runtime.InteropServices;
 using SegFuse.Labels;
@@ -18,6 +19,7 @@ internal sealed class Postprocess
     private readonly float[] _wx;
     private readonly int[] _nearestX;
     private readonly int _degree;
+    private float[]? _stretched;
 
     public Postprocess(int sourceWidth, int sourceHeight, int frameWidth, int frameHeight, ushort[] idOfClass, string modelPath, int degree)
     {
@@ -76,27 +78,37 @@ internal sealed class Postprocess
     /// <param name="offset">Where this image's logits start.</param>
     /// <param name="map">Receives the label ids at frame size.</param>
     /// <param name="scores">Receives softmax probabilities [classes, frameHeight, frameWidth] as float16; null to skip.</param>
+    /// <remarks>
+    /// Bilinear upsampling is separable: each source row is first stretched to the frame width (one gather per
+    /// class and source pixel column, into <see cref="_stretched"/>), then every frame row is a vectorised blend
+    /// of two stretched rows. For an 8× upsampling that is 8× fewer gathers than interpolating every frame pixel.
+    /// </remarks>
     public void FromLogits(float[] logits, int offset, LabelMap map, Half[]? scores)
     {
-        var op = new LogitRows(this, logits, offset, map, scores);
-        Run<LogitRows, float>(op);
+        bool sameSize = SourceWidth == FrameWidth && SourceHeight == FrameHeight;
+        if (!sameSize)
+        {
+            _stretched ??= new float[checked(Classes * SourceHeight * FrameWidth)];
+            Run<StretchRows, byte>(new StretchRows(this, logits, offset, _stretched), SourceHeight);
+        }
+
+        Run<LogitRows, float>(new LogitRows(this, sameSize ? logits : _stretched!, sameSize ? offset : 0, sameSize, map, scores), FrameHeight);
     }
 
     /// <summary>Nearest-neighbour labels [sourceHeight, sourceWidth] starting at <paramref name="offset"/>, into <paramref name="map"/>.</summary>
     public void FromLabels<T>(T[] labels, int offset, LabelMap map)
         where T : unmanaged, IBinaryInteger<T>
     {
-        var op = new LabelRows<T>(this, labels, offset, map);
-        Run<LabelRows<T>, byte>(op);
+        Run<LabelRows<T>, byte>(new LabelRows<T>(this, labels, offset, map), FrameHeight);
     }
 
-    private void Run<TOp, TScratch>(in TOp op)
+    private void Run<TOp, TScratch>(in TOp op, int rows)
         where TOp : struct, IRowOperation<TScratch>
         where TScratch : unmanaged
     {
         try
         {
-            RowParallel.For<TOp, TScratch>(FrameHeight, op, _degree);
+            RowParallel.For<TOp, TScratch>(rows, op, _degree);
         }
         catch (AggregateException e) when (e.InnerExceptions.Count >= 1)
         {
@@ -104,45 +116,70 @@ internal sealed class Postprocess
         }
     }
 
-    /// <summary>One frame row of logits: upsample each class row, keep the running argmax, then softmax if asked.</summary>
-    private readonly struct LogitRows(Postprocess p, float[] logits, int offset, LabelMap map, Half[]? scores) : IRowOperation<float>
+    /// <summary>One source row of every class, stretched to the frame width by linear interpolation.</summary>
+    private readonly struct StretchRows(Postprocess p, float[] logits, int offset, float[] stretched) : IRowOperation<byte>
     {
-        // best[W] | index[W] | vertical blend[srcW] | class rows [W] (or [classes × W] when scores are kept)
-        public int ScratchLength => (2 * p.FrameWidth) + p.SourceWidth + ((scores is null ? 1 : p.Classes) * p.FrameWidth);
+        public int ScratchLength => 0;
+
+        public void Invoke(int sy, Span<byte> scratch)
+        {
+            int srcW = p.SourceWidth, srcH = p.SourceHeight, width = p.FrameWidth;
+            int[] x0 = p._x0, x1 = p._x1;
+            float[] wx = p._wx;
+            for (int c = 0; c < p.Classes; c++)
+            {
+                var source = logits.AsSpan(offset + (((c * srcH) + sy) * srcW), srcW);
+                var destination = stretched.AsSpan(((c * srcH) + sy) * width, width);
+                for (int x = 0; x < destination.Length; x++)
+                {
+                    float a = source[x0[x]];
+                    destination[x] = a + ((source[x1[x]] - a) * wx[x]);
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// One frame row: each class's row (read directly at the same size, else blended from two stretched source
+    /// rows), the running argmax over classes, the ids, and with scores the softmax over classes.
+    /// </summary>
+    /// <param name="p">The post-processor.</param>
+    /// <param name="planes">Class planes of frame width: the logits at frame size, or the stretched rows.</param>
+    /// <param name="offset">Where the planes start in <paramref name="planes"/>.</param>
+    /// <param name="sameSize">Whether <paramref name="planes"/> is already at frame size.</param>
+    /// <param name="map">Receives the ids.</param>
+    /// <param name="scores">Receives the probabilities, or null.</param>
+    private readonly struct LogitRows(Postprocess p, float[] planes, int offset, bool sameSize, LabelMap map, Half[]? scores) : IRowOperation<float>
+    {
+        // best[W] | index[W] | class rows: [W] (reused per class) or [classes × W] when scores are kept
+        public int ScratchLength => (2 + (scores is null ? 1 : p.Classes)) * p.FrameWidth;
 
         public void Invoke(int y, Span<float> scratch)
         {
-            int width = p.FrameWidth, srcW = p.SourceWidth, srcPlane = srcW * p.SourceHeight, classes = p.Classes;
+            int width = p.FrameWidth, classes = p.Classes;
+            int planeRows = sameSize ? p.FrameHeight : p.SourceHeight;
             var best = scratch[..width];
             var index = MemoryMarshal.Cast<float, int>(scratch.Slice(width, width));
-            var blend = scratch.Slice(2 * width, srcW);
-            var rows = scratch[((2 * width) + srcW)..];
-            bool sameSize = srcW == width && p.SourceHeight == p.FrameHeight;
+            var rows = scratch[(2 * width)..];
             var (y0, y1, wy) = BilinearTap(y, p.SourceHeight, p.FrameHeight);
 
             for (int c = 0; c < classes; c++)
             {
+                var plane = planes.AsSpan(offset + (c * planeRows * width), planeRows * width);
                 ReadOnlySpan<float> row;
+                var keep = rows.Slice(scores is null ? 0 : c * width, width);
                 if (sameSize)
                 {
-                    row = logits.AsSpan(offset + (c * srcPlane) + (y * srcW), width);
+                    row = plane.Slice(y * width, width);
                     if (scores is not null)
                     {
-                        row.CopyTo(rows.Slice(c * width, width));
+                        row.CopyTo(keep);
                     }
                 }
                 else
                 {
-                    var plane = logits.AsSpan(offset + (c * srcPlane), srcPlane);
-                    Argmax.Lerp(plane.Slice(y0 * srcW, srcW), plane.Slice(y1 * srcW, srcW), wy, blend);
-                    var dst = rows.Slice(scores is null ? 0 : c * width, width);
-                    for (int x = 0; x < width; x++)
-                    {
-                        float a = blend[p._x0[x]];
-                        dst[x] = a + ((blend[p._x1[x]] - a) * p._wx[x]);
-                    }
-
-                    row = dst;
+                    TensorPrimitives.Lerp(plane.Slice(y0 * width, width), plane.Slice(y1 * width, width), wy, keep);
+                    row = keep;
                 }
 
                 if (c == 0)
@@ -168,25 +205,30 @@ internal sealed class Postprocess
             }
         }
 
-        private void Softmax(Span<float> rows, ReadOnlySpan<float> max, int y, Half[] destination)
+        /// <summary>Softmax over classes per pixel, vectorised along the row: exp(v − max) / Σ, then float16 into [c, y, :].</summary>
+        private void Softmax(Span<float> rows, Span<float> max, int y, Half[] destination)
         {
             int width = p.FrameWidth, classes = p.Classes;
             long plane = (long)width * p.FrameHeight;
-            for (int x = 0; x < width; x++)
+            Span<float> sum = max; // max is no longer needed once subtracted: reuse its storage for the sum
+            for (int c = 0; c < classes; c++)
             {
-                float m = max[x], sum = 0;
-                for (int c = 0; c < classes; c++)
-                {
-                    float e = MathF.Exp(rows[(c * width) + x] - m);
-                    rows[(c * width) + x] = e;
-                    sum += e;
-                }
+                var row = rows.Slice(c * width, width);
+                TensorPrimitives.Subtract(row, max, row);
+                TensorPrimitives.Exp(row, row);
+            }
 
-                float inv = 1f / sum;
-                for (int c = 0; c < classes; c++)
-                {
-                    destination[(c * plane) + ((long)y * width) + x] = (Half)(rows[(c * width) + x] * inv);
-                }
+            sum.Clear();
+            for (int c = 0; c < classes; c++)
+            {
+                TensorPrimitives.Add(sum, rows.Slice(c * width, width), sum);
+            }
+
+            for (int c = 0; c < classes; c++)
+            {
+                var row = rows.Slice(c * width, width);
+                TensorPrimitives.Divide(row, sum, row);
+                TensorPrimitives.ConvertToHalf(row, destination.AsSpan((int)((c * plane) + ((long)y * width)), width));
             }
         }
     }

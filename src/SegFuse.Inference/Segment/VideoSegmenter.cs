@@ -570,13 +570,15 @@ public sealed class VideoSegmenter : IDisposable
 
                 if (slot is null)
                 {
+                    // Waiting for a free slot (the other stages are behind) is not pre-processing time.
                     slot = _free.Take(token);
                     slot.Count = 0;
                 }
 
+                long t2 = Stopwatch.GetTimestamp();
                 owner._preprocess.Run(frame, slot.Input, slot.Count * slot.InputPerImage);
                 slot.FrameIndex[slot.Count++] = index;
-                _stats.PreprocessTicks += Stopwatch.GetTimestamp() - t1;
+                _stats.PreprocessTicks += Stopwatch.GetTimestamp() - t2;
                 if (slot.Count == owner._batch)
                 {
                     _toRun.Add(slot, token);
