@@ -17,6 +17,7 @@ public static class DatasetScorer
     /// <param name="progress">Receives the number of frames done.</param>
     /// <param name="cancellationToken">Stops between frames.</param>
     /// <param name="workers">Parallel workers; default: one per core.</param>
+    /// <param name="instanceStats">Whether the result carries instance statistics even when <paramref name="pairs"/> is empty (an empty shard of a run with instances).</param>
     /// <exception cref="SegFuseInputException">A file is unreadable, of the wrong kind or size, or holds an id outside the set. Of several bad files, the first in pair order among those read is reported.</exception>
     public static JaccardAccumulator Score(
         IReadOnlyList<FramePair> pairs,
@@ -24,12 +25,13 @@ public static class DatasetScorer
         LabelEncoding predEncoding,
         IProgress<long>? progress = null,
         CancellationToken cancellationToken = default,
-        int? workers = null)
+        int? workers = null,
+        bool instanceStats = false)
     {
         ArgumentNullException.ThrowIfNull(pairs);
         ArgumentNullException.ThrowIfNull(set);
         var total = new JaccardAccumulator(set);
-        if (pairs.Any(p => p.Instances is not null))
+        if (instanceStats || pairs.Any(p => p.Instances is not null))
         {
             total.EnableInstanceStats();
         }
