@@ -86,13 +86,26 @@ public sealed class FlowFolder
         }
     }
 
-    /// <summary>The error for a missing field of <paramref name="frame"/>, naming it as the first missing index.</summary>
-    public SegFuseInputException MissingError(int frame, int missingCount, int frameCount)
+    /// <summary>
+    /// The error for a missing field of <paramref name="frame"/>, naming it as the first missing index; the total and the
+    /// video's frame count are added when known.
+    /// </summary>
+    public SegFuseInputException MissingError(int frame, int? missingCount = null, int? frameCount = null)
     {
-        var (first, last) = Direction.FramesWithFlow(frameCount);
         string more = missingCount > 1 ? $" ({missingCount} frames missing in all)" : string.Empty;
+        string range;
+        if (frameCount is int n)
+        {
+            var (first, last) = Direction.FramesWithFlow(n);
+            range = $"; frames {first}..{last} need one";
+        }
+        else
+        {
+            range = Direction == FlowDirection.Backward ? "; every frame after the first needs one" : "; every frame before the last needs one";
+        }
+
         return new SegFuseInputException(Directory,
-            $"no {Direction.Name()} flow for frame {frame}, the first missing index{more}; frames {first}..{last} need one (--allow-missing goes on without)");
+            $"no {Direction.Name()} flow for frame {frame}, the first missing index{more}{range} (--allow-missing goes on without)");
     }
 
     /// <summary>
