@@ -7,8 +7,9 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")"
 
-# System packages: ffmpeg (H.264 encoding, ffprobe), libgtk-3-0 (the native OpenCV runtime links it).
-APT_PACKAGES=(ffmpeg libgtk-3-0)
+# System packages: ffmpeg (H.264 encoding, ffprobe), libgtk-3-0 (the native OpenCV runtime links it),
+# python3-opencv (tests check .flo files against OpenCV's readOpticalFlow/writeOpticalFlow, which OpenCvSharp4 does not wrap).
+APT_PACKAGES=(ffmpeg libgtk-3-0 python3-opencv)
 
 log() { printf '[build] %s\n' "$*" >&2; }
 
