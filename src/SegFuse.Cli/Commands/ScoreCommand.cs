@@ -77,7 +77,7 @@ internal static class ScoreCommand
             JaccardAccumulator acc;
             using (var bar = console.Progress("score", pairs.Count))
             {
-                acc = DatasetScorer.Score(pairs, set, parse.GetValue(encoding), bar, ct, workerCount);
+                acc = DatasetScorer.Score(pairs, set, parse.GetValue(encoding), bar, ct, workerCount, instances);
             }
 
             outputs.Write(parse, console, acc, pairs.Select(p => p.Key), slice?.ToString());

@@ -37,11 +37,18 @@ public static class ConfusionHeatmap
 
             for (int c = 0; c < k; c++)
             {
-                double share = rowSum > 0 ? (double)acc[rows[r], rows[c]] / rowSum : 0;
+                var rect = new Rect(Margin + (c * Cell), Margin + (r * Cell), Cell - 1, Cell - 1);
+                if (rowSum == 0)
+                {
+                    // No ground-truth pixels of this class: grey, so it does not read as "0 % right".
+                    img.Rectangle(rect, new Scalar(225, 225, 225), -1);
+                    continue;
+                }
+
+                double share = (double)acc[rows[r], rows[c]] / rowSum;
                 cellMat.Set(0, 0, (byte)Math.Round(share * 255));
                 Cv2.ApplyColorMap(cellMat, colored, ColormapTypes.Viridis);
                 var color = colored.Get<Vec3b>(0, 0);
-                var rect = new Rect(Margin + (c * Cell), Margin + (r * Cell), Cell - 1, Cell - 1);
                 img.Rectangle(rect, new Scalar(color.Item0, color.Item1, color.Item2), -1);
                 if (share >= 0.01)
                 {
@@ -74,7 +81,7 @@ public static class ConfusionHeatmap
             rotated.CopyTo(roi);
         }
 
-        img.PutText("rows: ground truth, columns: prediction, % of the row", new Point(6, size + 12), font, 0.45, Scalar.Black, 1, LineTypes.AntiAlias);
+        img.PutText("rows: ground truth, columns: prediction, % of the row; grey: no pixels", new Point(6, size + 12), font, 0.45, Scalar.Black, 1, LineTypes.AntiAlias);
         img.PutText($"{set.Name}, {acc.Frames} frames", new Point(6, 20), font, 0.45, Scalar.Black, 1, LineTypes.AntiAlias);
         LabelPng.WriteMat(path, img);
     }

@@ -17,6 +17,7 @@ public static class DatasetScorer
     /// <param name="progress">Receives the number of frames done.</param>
     /// <param name="cancellationToken">Stops between frames.</param>
     /// <param name="workers">Parallel workers; default: one per core.</param>
+    /// <param name="instanceStats">Whether the result carries instance statistics even when <paramref name="pairs"/> is empty (an empty shard of a run with instances).</param>
     /// <exception cref="SegFuseInputException">A file is unreadable, of the wrong kind or size, or holds an id outside the set. Of several bad files, the first in pair order among those read is reported.</exception>
     public static JaccardAccumulator Score(
         IReadOnlyList<FramePair> pairs,
@@ -24,12 +25,13 @@ public static class DatasetScorer
         LabelEncoding predEncoding,
         IProgress<long>? progress = null,
         CancellationToken cancellationToken = default,
-        int? workers = null)
+        int? workers = null,
+        bool instanceStats = false)
     {
         ArgumentNullException.ThrowIfNull(pairs);
         ArgumentNullException.ThrowIfNull(set);
         var total = new JaccardAccumulator(set);
-        if (pairs.Any(p => p.Instances is not null))
+        if (instanceStats || pairs.Any(p => p.Instances is not null))
         {
             total.EnableInstanceStats();
         }
@@ -88,8 +90,7 @@ public static class DatasetScorer
     {
         ArgumentNullException.ThrowIfNull(acc);
         ArgumentNullException.ThrowIfNull(pair);
-        using var gt = LabelPng.ReadRaw(pair.GroundTruth);
-        RequireSingleChannel(gt, pair.GroundTruth, "ground truth");
+        using var gt = Plane.Read(pair.GroundTruth, "ground truth");
         if (predEncoding == LabelEncoding.Color)
         {
             var predMap = LabelPng.Read(pair.Prediction, acc.Set, LabelEncoding.Color);
@@ -103,59 +104,120 @@ public static class DatasetScorer
             return;
         }
 
-        using var pred = LabelPng.ReadRaw(pair.Prediction);
-        RequireSingleChannel(pred, pair.Prediction, "prediction");
+        using var pred = Plane.Read(pair.Prediction, "prediction");
         JaccardAccumulator.CheckSize(gt.Width, gt.Height, pred.Width, pred.Height, pair.GroundTruth, pair.Prediction);
         bool trainIds = predEncoding == LabelEncoding.TrainIds;
         int[] lookup = acc.PredictionLookup(trainIds);
-        if (pred.Depth() == MatType.CV_8U)
+        if (!pred.Wide)
         {
-            AddFrame(acc, gt, pred.AsSpan<byte>(), lookup, pair);
+            AddFrame(acc, gt, pred.Bytes, lookup, pair);
             if (pair.Instances is not null)
             {
-                AddInstances(acc, pair.Instances, gt, pred.AsSpan<byte>(), acc.PredictionToId(trainIds));
+                AddInstances(acc, pair.Instances, gt, pred.Bytes, acc.PredictionToId(trainIds));
             }
         }
         else
         {
-            AddFrame(acc, gt, pred.AsSpan<ushort>(), lookup, pair);
+            AddFrame(acc, gt, pred.Words, lookup, pair);
             if (pair.Instances is not null)
             {
-                AddInstances(acc, pair.Instances, gt, pred.AsSpan<ushort>(), acc.PredictionToId(trainIds));
+                AddInstances(acc, pair.Instances, gt, pred.Words, acc.PredictionToId(trainIds));
             }
         }
     }
 
-    private static void AddFrame<TP>(JaccardAccumulator acc, Mat gt, ReadOnlySpan<TP> pred, int[] lookup, FramePair pair)
+    private static void AddFrame<TP>(JaccardAccumulator acc, Plane gt, ReadOnlySpan<TP> pred, int[] lookup, FramePair pair)
         where TP : unmanaged, System.Numerics.IBinaryInteger<TP>
     {
-        if (gt.Depth() == MatType.CV_8U)
+        if (!gt.Wide)
         {
-            acc.Add(gt.AsSpan<byte>(), pred, gt.Width, lookup, pair.GroundTruth, pair.Prediction);
+            acc.Add(gt.Bytes, pred, gt.Width, lookup, pair.GroundTruth, pair.Prediction);
         }
         else
         {
-            acc.Add(gt.AsSpan<ushort>(), pred, gt.Width, lookup, pair.GroundTruth, pair.Prediction);
+            acc.Add(gt.Words, pred, gt.Width, lookup, pair.GroundTruth, pair.Prediction);
         }
     }
 
-    private static void AddInstances<TP>(JaccardAccumulator acc, string path, Mat gt, ReadOnlySpan<TP> pred, int[] predToId)
+    private static void AddInstances<TP>(JaccardAccumulator acc, string path, Plane gt, ReadOnlySpan<TP> pred, int[] predToId)
         where TP : unmanaged, System.Numerics.IBinaryInteger<TP>
     {
-        using var inst = LabelPng.ReadRaw(path);
-        RequireSingleChannel(inst, path, "instance map");
+        using var inst = Plane.Read(path, "instance map");
         if (inst.Width != gt.Width || inst.Height != gt.Height)
         {
             throw new SegFuseInputException(path, $"size {inst.Width}x{inst.Height} differs from its ground truth ({gt.Width}x{gt.Height})");
         }
 
-        if (inst.Depth() == MatType.CV_8U)
+        if (!inst.Wide)
         {
-            acc.AddInstances(inst.AsSpan<byte>(), pred, predToId, path);
+            acc.AddInstances(inst.Bytes, pred, predToId, path);
         }
         else
         {
-            acc.AddInstances(inst.AsSpan<ushort>(), pred, predToId, path);
+            acc.AddInstances(inst.Words, pred, predToId, path);
+        }
+    }
+
+    /// <summary>
+    /// A decoded single-channel PNG: through <see cref="PngGrayDecoder"/> when it is a plain greyscale or
+    /// palette PNG (the fast path), else through OpenCV.
+    /// </summary>
+    private sealed class Plane : IDisposable
+    {
+        private readonly GrayImage? _gray;
+        private readonly Mat? _mat;
+
+        private Plane(GrayImage gray)
+        {
+            _gray = gray;
+            Width = gray.Width;
+            Height = gray.Height;
+            Wide = gray.BytesPerSample == 2;
+        }
+
+        private Plane(Mat mat)
+        {
+            _mat = mat;
+            Width = mat.Width;
+            Height = mat.Height;
+            Wide = mat.Depth() == MatType.CV_16U;
+        }
+
+        public int Width { get; }
+
+        public int Height { get; }
+
+        /// <summary>16-bit samples (else 8-bit).</summary>
+        public bool Wide { get; }
+
+        public ReadOnlySpan<byte> Bytes => _gray is not null ? _gray.Bytes : _mat!.AsSpan<byte>();
+
+        public ReadOnlySpan<ushort> Words => _gray is not null ? _gray.Words : _mat!.AsSpan<ushort>();
+
+        public static Plane Read(string path, string what)
+        {
+            if (PngGrayDecoder.TryDecode(path) is { } gray)
+            {
+                return new Plane(gray);
+            }
+
+            var mat = LabelPng.ReadRaw(path);
+            try
+            {
+                RequireSingleChannel(mat, path, what);
+                return new Plane(mat);
+            }
+            catch
+            {
+                mat.Dispose();
+                throw;
+            }
+        }
+
+        public void Dispose()
+        {
+            _gray?.Dispose();
+            _mat?.Dispose();
         }
     }
 
