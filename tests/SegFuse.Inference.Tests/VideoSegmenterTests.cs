@@ -5,6 +5,7 @@ using SegFuse.Inference.Segment;
 using SegFuse.Inference.Tiny;
 using SegFuse.IO;
 using SegFuse.Labels;
+using SegFuse.Media.Decoding;
 using SegFuse.Scoring;
 using Xunit.Abstractions;
 
@@ -16,19 +17,15 @@ public class VideoSegmenterTests(TinyModelFixture tiny, ITestOutputHelper output
 
     private static List<Mat> DecodeAll(string video)
     {
+        // The same decoder segment uses (VideoFrameSource), so the frames are the ones segment saw.
         var frames = new List<Mat>();
-        using var capture = new VideoCapture(video);
-        while (true)
+        using var source = VideoFrameSource.Open(video);
+        while (source.TryRead(out var frame))
         {
-            var m = new Mat();
-            if (!capture.Read(m) || m.Empty())
-            {
-                m.Dispose();
-                return frames;
-            }
-
-            frames.Add(m);
+            frames.Add(frame.Image.Clone());
         }
+
+        return frames;
     }
 
     private static SegmentSummary Segment(SegmentOptions options, out VideoSegmenter used)

@@ -4,9 +4,9 @@ using System.Globalization;
 using Microsoft.ML.OnnxRuntime;
 using Microsoft.ML.OnnxRuntime.Tensors;
 using OpenCvSharp;
-using SegFuse.Inference.Video;
 using SegFuse.IO;
 using SegFuse.Labels;
+using SegFuse.Media.Decoding;
 
 namespace SegFuse.Inference.Segment;
 
@@ -29,7 +29,7 @@ public sealed class VideoSegmenter : IDisposable
     private const int SlotCount = 3;
     private readonly SegmentOptions _options;
     private readonly ModelSession _model;
-    private readonly FrameReader _reader;
+    private readonly VideoFrameSource _reader;
     private readonly Preprocess _preprocess;
     private readonly Postprocess _postprocess;
     private readonly Slot[] _slots;
@@ -40,7 +40,7 @@ public sealed class VideoSegmenter : IDisposable
     private bool _ran;
     private bool _disposed;
 
-    private VideoSegmenter(SegmentOptions options, ModelSession model, FrameReader reader, Setup setup)
+    private VideoSegmenter(SegmentOptions options, ModelSession model, VideoFrameSource reader, Setup setup)
     {
         _options = options;
         _model = model;
@@ -50,15 +50,15 @@ public sealed class VideoSegmenter : IDisposable
         _outputNames = [model.OutputName];
         _preprocess = new Preprocess(setup.InputWidth, setup.InputHeight, setup.Normalization, setup.Channels);
         _outputShape = setup.OutputShape;
-        _postprocess = new Postprocess(setup.OutputWidth, setup.OutputHeight, reader.Width, reader.Height, setup.IdOfClass, model.Path, degree: 1);
+        _postprocess = new Postprocess(setup.OutputWidth, setup.OutputHeight, reader.Info.Width, reader.Info.Height, setup.IdOfClass, model.Path, degree: 1);
         _slots = setup.Slots;
         LabelSet = setup.LabelSet;
         Warnings = setup.Warnings;
         Description = setup.Description;
     }
 
-    /// <summary>The video's frame count as its container states it (for progress; may be approximate).</summary>
-    public int FrameCountHint => _reader.FrameCountHint;
+    /// <summary>The video's frame count as its container states it (for progress; may be approximate, 0 when unknown).</summary>
+    public int FrameCountHint => _reader.Info.ClaimedFrameCount ?? 0;
 
     /// <summary>The label set the written maps use.</summary>
     public LabelSet LabelSet { get; }
@@ -89,11 +89,11 @@ public sealed class VideoSegmenter : IDisposable
         }
 
         var model = ModelSession.Open(options.ModelPath, options.Device, options.Threads);
-        FrameReader? reader = null;
+        VideoFrameSource? reader = null;
         Setup? setup = null;
         try
         {
-            reader = FrameReader.Open(options.VideoPath);
+            reader = VideoFrameSource.Open(options.VideoPath);
             setup = Plan(options, model, reader);
             return new VideoSegmenter(options, model, reader, setup);
         }
@@ -174,7 +174,7 @@ public sealed class VideoSegmenter : IDisposable
 
     private static double Seconds(long ticks) => (double)ticks / Stopwatch.Frequency;
 
-    private static Setup Plan(SegmentOptions options, ModelSession model, FrameReader reader)
+    private static Setup Plan(SegmentOptions options, ModelSession model, VideoFrameSource reader)
     {
         var warnings = new List<string>();
         var meta = model.Metadata;
@@ -222,8 +222,8 @@ public sealed class VideoSegmenter : IDisposable
 
         // Input size and batch: fixed model dimensions win; dynamic ones take the options, else the frame size / 1.
         var dims = model.InputDims;
-        int width = Dimension(dims[3], options.InputSize?.Width, reader.Width, "width");
-        int height = Dimension(dims[2], options.InputSize?.Height, reader.Height, "height");
+        int width = Dimension(dims[3], options.InputSize?.Width, reader.Info.Width, "width");
+        int height = Dimension(dims[2], options.InputSize?.Height, reader.Info.Height, "height");
         int batch;
         if (dims[0] > 0)
         {
@@ -293,7 +293,7 @@ public sealed class VideoSegmenter : IDisposable
 
             string description = string.Create(
                 CultureInfo.InvariantCulture,
-                $"input '{model.InputName}' {ModelSession.Shape(dims)} fed {width}x{height} batch {batch} ({channels.ToString().ToUpperInvariant()}, {normalization}); output '{model.OutputName}' {(model.OutputsLabels ? "labels" : $"{classes} class scores")} at {outW}x{outH} → {reader.Width}x{reader.Height}; labels {labelSet.Name}; device {options.Device.ToString().ToLowerInvariant()}");
+                $"input '{model.InputName}' {ModelSession.Shape(dims)} fed {width}x{height} batch {batch} ({channels.ToString().ToUpperInvariant()}, {normalization}); output '{model.OutputName}' {(model.OutputsLabels ? "labels" : $"{classes} class scores")} at {outW}x{outH} → {reader.Info.Width}x{reader.Info.Height}; labels {labelSet.Name}; device {options.Device.ToString().ToLowerInvariant()}");
             return new Setup
             {
                 LabelSet = labelSet,
@@ -549,23 +549,25 @@ public sealed class VideoSegmenter : IDisposable
         private void ReadStage(CancellationToken token)
         {
             var owner = _owner;
-            using var frame = new Mat();
+            var info = owner._reader.Info;
             Slot? slot = null;
             while (true)
             {
                 token.ThrowIfCancellationRequested();
                 long t0 = Stopwatch.GetTimestamp();
-                bool more = owner._reader.TryRead(frame, out int index);
-                long t1 = Stopwatch.GetTimestamp();
-                _stats.DecodeTicks += t1 - t0;
+                bool more = owner._reader.TryRead(out var decoded);
+                _stats.DecodeTicks += Stopwatch.GetTimestamp() - t0;
                 if (!more)
                 {
                     break;
                 }
 
-                if (frame.Width != owner._reader.Width || frame.Height != owner._reader.Height)
+                // The source's buffer: valid until the next TryRead, which this thread only calls after pre-processing it.
+                Mat frame = decoded.Image;
+                int index = decoded.Index;
+                if (frame.Width != info.Width || frame.Height != info.Height)
                 {
-                    throw new SegFuseInputException(owner._reader.Path, $"frame {index} is {frame.Width}x{frame.Height} where the video is {owner._reader.Width}x{owner._reader.Height}");
+                    throw new SegFuseInputException(info.Path, $"frame {index} is {frame.Width}x{frame.Height} where the video is {info.Width}x{info.Height}");
                 }
 
                 if (slot is null)

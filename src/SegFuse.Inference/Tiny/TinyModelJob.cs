@@ -1,9 +1,9 @@
 using System.Diagnostics;
 using OpenCvSharp;
 using SegFuse.Inference.Onnx;
-using SegFuse.Inference.Video;
 using SegFuse.IO;
 using SegFuse.Labels;
+using SegFuse.Media.Decoding;
 using SegFuse.Scoring;
 
 namespace SegFuse.Inference.Tiny;
@@ -137,13 +137,13 @@ public sealed class TinyModelJob
     /// <summary>Decodes the video once and hands over the frames in <paramref name="wanted"/> with their ground truth.</summary>
     private void ForEachFrame(HashSet<int> wanted, Action<Mat, LabelMap> use, CancellationToken cancellationToken)
     {
-        using var reader = FrameReader.Open(_sample.VideoPath);
-        using var frame = new Mat();
+        using var reader = VideoFrameSource.Open(_sample.VideoPath);
         var seen = new HashSet<int>();
         int last = wanted.Max();
-        while (seen.Count < wanted.Count && reader.TryRead(frame, out int index))
+        while (seen.Count < wanted.Count && reader.TryRead(out var decoded))
         {
             cancellationToken.ThrowIfCancellationRequested();
+            var (index, frame) = (decoded.Index, decoded.Image);
             if (!wanted.Contains(index))
             {
                 if (index > last)
