@@ -88,6 +88,14 @@ public sealed class VideoSegmenter : IDisposable
             throw new SegFuseInputException("--input-size", "width and height must be positive");
         }
 
+        foreach (string? dir in new[] { options.OutputDirectory, options.ScoresDirectory })
+        {
+            if (dir is not null && File.Exists(dir))
+            {
+                throw new SegFuseInputException(dir, "is a file; an output folder is expected");
+            }
+        }
+
         var model = ModelSession.Open(options.ModelPath, options.Device, options.Threads);
         VideoFrameSource? reader = null;
         Setup? setup = null;
@@ -178,6 +186,10 @@ public sealed class VideoSegmenter : IDisposable
     {
         var warnings = new List<string>();
         var meta = model.Metadata;
+        if (options.ScoresDirectory is not null && model.OutputsLabels)
+        {
+            throw new SegFuseInputException("--scores", $"the model outputs labels ({model.OutputType}), not per-class scores");
+        }
 
         // Label set: the option, else the model's metadata, else Cityscapes train ids.
         string labelsName = options.Labels ?? meta.GetValueOrDefault(ModelMetadataKeys.Labels) ?? "cityscapes-trainids";
