@@ -104,4 +104,26 @@ public class BadInputTests(TinyModelFixture tiny) : IClassFixture<TinyModelFixtu
         var e = OpenFails(dir, Options(dir, tiny.ModelPath) with { Mean = [1, 2, 3] });
         Assert.Equal("--std", e.Subject);
     }
+
+    [Fact]
+    public void Scores_from_a_model_that_outputs_labels_are_refused()
+    {
+        using var dir = new TempDir();
+        string model = dir.File("argmax.onnx");
+        File.WriteAllBytes(model, ForeignModels.Strided(19, argmaxOutput: true));
+        var e = OpenFails(dir, Options(dir, model) with { ScoresDirectory = dir.File("scores"), Mean = [0, 0, 0], Std = [1, 1, 1] });
+        Assert.Equal("--scores", e.Subject);
+        Assert.False(Directory.Exists(dir.File("scores")));
+    }
+
+    [Fact]
+    public void An_output_folder_that_is_a_file_is_refused()
+    {
+        using var dir = new TempDir();
+        string file = dir.File("out");
+        File.WriteAllText(file, "x");
+        var e = Assert.Throws<SegFuseInputException>(() => VideoSegmenter.Open(Options(dir, tiny.ModelPath)));
+        Assert.Equal(file, e.Subject);
+        Assert.Equal("x", File.ReadAllText(file));
+    }
 }

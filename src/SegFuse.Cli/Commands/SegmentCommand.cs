@@ -21,7 +21,7 @@ internal static class SegmentCommand
         var bgr = new Option<bool>("--bgr") { Description = "The model takes BGR planes." };
         var scores = new Option<DirectoryInfo?>("--scores") { Description = "Also write per-class scores: softmax of the output at frame size, float16 .npy of shape (C, H, W), 000123.npy." };
         var device = new Option<InferenceDevice>("--device") { Description = "cpu, or cuda (needs a build with -p:OrtGpu=true).", DefaultValueFactory = _ => InferenceDevice.Cpu };
-        var threads = new Option<int>("--threads") { Description = "ONNX Runtime intra-op threads (0: ONNX Runtime's default, one per core).", DefaultValueFactory = _ => 0 };
+        var threads = new Option<int?>("--threads") { Description = "ONNX Runtime intra-op threads (default: one per core but one, leaving a core to decoding and writing; 0: ONNX Runtime's own default)." };
         var batch = new Option<int?>("--batch") { Description = "Frames per inference run (default: the model's fixed batch size, else 1)." };
         video.AcceptLegalFilePathsOnly();
         model.AcceptLegalFilePathsOnly();

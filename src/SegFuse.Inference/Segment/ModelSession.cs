@@ -89,6 +89,9 @@ internal sealed class ModelSession : IDisposable
                 options.IntraOpNumThreads = threads;
             }
 
+            // Idle intra-op threads sleep instead of spinning: the pipeline's other stages need those cycles.
+            options.AddSessionConfigEntry("session.intra_op.allow_spinning", "0");
+
             if (device == InferenceDevice.Cuda)
             {
                 try

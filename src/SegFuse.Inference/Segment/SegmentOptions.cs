@@ -55,8 +55,14 @@ public sealed record SegmentOptions
     /// <summary>Execution provider.</summary>
     public InferenceDevice Device { get; init; } = InferenceDevice.Cpu;
 
-    /// <summary>ONNX Runtime intra-op threads; 0 lets ONNX Runtime choose.</summary>
-    public int Threads { get; init; }
+    /// <summary>
+    /// ONNX Runtime intra-op threads; 0 lets ONNX Runtime choose (one per physical core). Null: one per core but
+    /// one, at least 1, leaving a core to the decode/pre-process and post-process/write threads that run alongside.
+    /// </summary>
+    public int? Threads { get; init; }
+
+    /// <summary>The intra-op thread count <see cref="Threads"/> stands for (0 = ONNX Runtime's choice).</summary>
+    public int EffectiveThreads => Threads ?? Math.Max(1, Environment.ProcessorCount - 1);
 
     /// <summary>Frames per <c>Run</c>; null: the model's fixed batch size, else 1.</summary>
     public int? Batch { get; init; }

@@ -96,7 +96,7 @@ public sealed class VideoSegmenter : IDisposable
             }
         }
 
-        var model = ModelSession.Open(options.ModelPath, options.Device, options.Threads);
+        var model = ModelSession.Open(options.ModelPath, options.Device, options.EffectiveThreads);
         VideoFrameSource? reader = null;
         Setup? setup = null;
         try
@@ -305,7 +305,7 @@ public sealed class VideoSegmenter : IDisposable
 
             string description = string.Create(
                 CultureInfo.InvariantCulture,
-                $"input '{model.InputName}' {ModelSession.Shape(dims)} fed {width}x{height} batch {batch} ({channels.ToString().ToUpperInvariant()}, {normalization}); output '{model.OutputName}' {(model.OutputsLabels ? "labels" : $"{classes} class scores")} at {outW}x{outH} → {reader.Info.Width}x{reader.Info.Height}; labels {labelSet.Name}; device {options.Device.ToString().ToLowerInvariant()}");
+                $"input '{model.InputName}' {ModelSession.Shape(dims)} fed {width}x{height} batch {batch} ({channels.ToString().ToUpperInvariant()}, {normalization}); output '{model.OutputName}' {(model.OutputsLabels ? "labels" : $"{classes} class scores")} at {outW}x{outH} → {reader.Info.Width}x{reader.Info.Height}; labels {labelSet.Name}; device {options.Device.ToString().ToLowerInvariant()}, {(options.EffectiveThreads == 0 ? "ONNX Runtime's default" : options.EffectiveThreads.ToString(CultureInfo.InvariantCulture))} intra-op threads");
             return new Setup
             {
                 LabelSet = labelSet,

@@ -72,6 +72,7 @@ public class SegmentBenchmarks
             InterOpNumThreads = 1,
             IntraOpNumThreads = Threads,
         };
+        _sessionOptions.AddSessionConfigEntry("session.intra_op.allow_spinning", "0");
         _session = new InferenceSession(_model, _sessionOptions);
         _runOptions = new RunOptions();
         var input = new float[3 * Width * Height];
