@@ -5,12 +5,12 @@ using SegFuse.Inference.Onnx;
 using SegFuse.Inference.Segment;
 using SegFuse.Inference.Tests;
 using SegFuse.Inference.Tiny;
-using SegFuse.Labels;
+using SegFuse.Synthetic;
 
 namespace SegFuse.Benchmarks.Inference;
 
 /// <summary>
-/// <c>segfuse segment</c> with the tiny model on a 1280×720 H.264 video of 24 frames. The baseline is the bare
+/// <c>segfuse segment</c> with the tiny model on a 1280×720 H.264 street-scene video of 24 frames. The baseline is the bare
 /// model: 24 <c>InferenceSession.Run</c> calls at 1280×720 on a pre-filled input with pre-allocated output and
 /// the same session settings, nothing else. The full run (decode, resize/normalise, Run, argmax, PNG write,
 /// on three threads) divided by it is the Ratio column; 1 − 1/Ratio is the share of the wall-clock time the
@@ -40,28 +40,19 @@ public class SegmentBenchmarks
     [GlobalSetup]
     public void Setup()
     {
+        // A 1280x720 street-scene sample (the project's synthetic generator) and the tiny model fitted on it.
         _dir = Path.Combine(Path.GetTempPath(), "segfuse-bench-segment");
-        Directory.CreateDirectory(_dir);
-        _video = Path.Combine(_dir, "scene-1280x720.mp4");
-        if (!File.Exists(_video))
+        string sample = Path.Combine(_dir, "sample");
+        _video = Path.Combine(sample, "video.mp4");
+        if (!File.Exists(Path.Combine(sample, "split.csv")))
         {
-            SyntheticScene.WriteVideo(_video, Width, Height, Frames);
+            SyntheticSample.Write(sample, new SyntheticOptions { Width = Width, Height = Height, Frames = Frames, StartSeconds = 4 });
         }
 
         _model = Path.Combine(_dir, "tiny.onnx");
         if (!File.Exists(_model))
         {
-            var fitter = new TinyFitter(LabelSet.Load("cityscapes-trainids"), 4, new TinyModelOptions { Samples = 8000, Steps = 400 });
-            for (int i = 0; i < 4; i++)
-            {
-                var (bgr, truth) = SyntheticScene.Frame(320, 180, i * 5);
-                using (bgr)
-                {
-                    fitter.AddFrame(bgr, truth);
-                }
-            }
-
-            OnnxWriter.Save(fitter.Fit().ToOnnx(), _model);
+            TinyModelJob.Open(sample, new TinyModelOptions()).Run(_model);
         }
 
         // The baseline's session: the settings ModelSession uses.
