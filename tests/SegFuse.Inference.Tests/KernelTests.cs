@@ -13,29 +13,27 @@ public class KernelTests
     {
         var random = new Random(width);
         const int Classes = 7;
+        int stride = width + 3; // rows apart by more than their width, as class planes are
         // Few distinct values so that ties are common: the first class with the maximum must win.
-        var rows = Enumerable.Range(0, Classes).Select(_ => Enumerable.Range(0, width).Select(_ => (float)random.Next(0, 4)).ToArray()).ToArray();
-        rows[3][0] = float.NaN;
-        var best = rows[0].ToArray();
+        var values = Enumerable.Range(0, Classes * stride).Select(_ => (float)random.Next(0, 4)).ToArray();
+        values[(3 * stride) + (width / 2)] = float.NaN;
+        var best = new float[width];
         var index = new int[width];
-        for (int c = 1; c < Classes; c++)
-        {
-            Argmax.Update(rows[c], best, index, c);
-        }
+        Argmax.Rows(values.AsSpan(0, ((Classes - 1) * stride) + width), stride, Classes, index, best);
 
         for (int x = 0; x < width; x++)
         {
             int expected = 0;
             for (int c = 1; c < Classes; c++)
             {
-                if (rows[c][x] > rows[expected][x])
+                if (values[(c * stride) + x] > values[(expected * stride) + x])
                 {
                     expected = c;
                 }
             }
 
             Assert.Equal(expected, index[x]);
-            Assert.Equal(rows[expected][x], best[x]);
+            Assert.Equal(values[(expected * stride) + x], best[x]);
         }
     }
 

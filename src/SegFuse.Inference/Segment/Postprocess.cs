@@ -151,56 +151,57 @@ internal sealed class Postprocess
     /// <param name="scores">Receives the probabilities, or null.</param>
     private readonly struct LogitRows(Postprocess p, float[] planes, int offset, bool sameSize, LabelMap map, Half[]? scores) : IRowOperation<float>
     {
-        // best[W] | index[W] | class rows: [W] (reused per class) or [classes × W] when scores are kept
-        public int ScratchLength => (2 + (scores is null ? 1 : p.Classes)) * p.FrameWidth;
+        // best[W] | index[W] | class rows [classes × W] (unless the rows are read in place at frame size without scores)
+        public int ScratchLength => (2 + (sameSize && scores is null ? 0 : p.Classes)) * p.FrameWidth;
 
         public void Invoke(int y, Span<float> scratch)
         {
             int width = p.FrameWidth, classes = p.Classes;
-            int planeRows = sameSize ? p.FrameHeight : p.SourceHeight;
             var best = scratch[..width];
             var index = MemoryMarshal.Cast<float, int>(scratch.Slice(width, width));
             var rows = scratch[(2 * width)..];
-            var (y0, y1, wy) = BilinearTap(y, p.SourceHeight, p.FrameHeight);
-
-            for (int c = 0; c < classes; c++)
+            ReadOnlySpan<float> classRows;
+            int classStride;
+            if (sameSize)
             {
-                var plane = planes.AsSpan(offset + (c * planeRows * width), planeRows * width);
-                ReadOnlySpan<float> row;
-                var keep = rows.Slice(scores is null ? 0 : c * width, width);
-                if (sameSize)
+                // Class c's row y sits one plane further than class c − 1's.
+                int plane = width * p.FrameHeight;
+                classRows = planes.AsSpan(offset + (y * width), ((classes - 1) * plane) + width);
+                classStride = plane;
+            }
+            else
+            {
+                // Blend two stretched source rows per class into the scratch rows.
+                var (y0, y1, wy) = BilinearTap(y, p.SourceHeight, p.FrameHeight);
+                int planeSize = p.SourceHeight * width;
+                for (int c = 0; c < classes; c++)
                 {
-                    row = plane.Slice(y * width, width);
-                    if (scores is not null)
-                    {
-                        row.CopyTo(keep);
-                    }
-                }
-                else
-                {
-                    TensorPrimitives.Lerp(plane.Slice(y0 * width, width), plane.Slice(y1 * width, width), wy, keep);
-                    row = keep;
+                    var plane = planes.AsSpan(offset + (c * planeSize), planeSize);
+                    TensorPrimitives.Lerp(plane.Slice(y0 * width, width), plane.Slice(y1 * width, width), wy, rows.Slice(c * width, width));
                 }
 
-                if (c == 0)
-                {
-                    row.CopyTo(best);
-                    index.Clear();
-                }
-                else
-                {
-                    Argmax.Update(row, best, index, c);
-                }
+                classRows = rows;
+                classStride = width;
             }
 
+            Argmax.Rows(classRows, classStride, classes, index, best);
             var labels = map.GetRowSpan(y);
+            var ids = p.IdOfClass;
             for (int x = 0; x < width; x++)
             {
-                labels[x] = p.IdOfClass[index[x]];
+                labels[x] = ids[index[x]];
             }
 
             if (scores is not null)
             {
+                if (sameSize)
+                {
+                    for (int c = 0; c < classes; c++)
+                    {
+                        classRows.Slice(c * classStride, width).CopyTo(rows.Slice(c * width, width));
+                    }
+                }
+
                 Softmax(rows, best, y, scores);
             }
         }
