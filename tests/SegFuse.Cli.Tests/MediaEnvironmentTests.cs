@@ -13,13 +13,13 @@ public class MediaEnvironmentTests
     public void Render_without_ffmpeg_on_path_says_how_to_install_it()
     {
         using var dir = new TempDir();
-        MediaFixtures.WriteLabels(dir.File("labels"), 2, 64, 48);
+        MediaFixtures.WriteLabels(dir.Combine("labels"), 2, 64, 48);
         string? path = Environment.GetEnvironmentVariable("PATH");
         CliRunner.Result r;
         try
         {
-            Environment.SetEnvironmentVariable("PATH", dir.File("labels"));
-            r = CliRunner.Run("render", "--labels", dir.File("labels"), "--out", dir.File("o.mp4"));
+            Environment.SetEnvironmentVariable("PATH", dir.Combine("labels"));
+            r = CliRunner.Run("render", "--labels", dir.Combine("labels"), "--out", dir.Combine("o.mp4"));
         }
         finally
         {
@@ -28,6 +28,6 @@ public class MediaEnvironmentTests
 
         Assert.Equal(2, r.ExitCode);
         Assert.Equal("error: ffmpeg: not found on PATH; install it (Debian/Ubuntu: apt-get install ffmpeg)", r.Error.Trim().Split('\n').Last());
-        Assert.False(File.Exists(dir.File("o.mp4")));
+        Assert.False(File.Exists(dir.Combine("o.mp4")));
     }
 }

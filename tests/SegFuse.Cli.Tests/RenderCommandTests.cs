@@ -10,10 +10,10 @@ public class RenderCommandTests
     public void Palette_render_has_one_frame_per_label_map_in_the_youtube_preset()
     {
         using var dir = new TempDir();
-        MediaFixtures.WriteLabels(dir.File("labels"), 12, 160, 96);
-        string output = dir.File("sub.mp4");
+        MediaFixtures.WriteLabels(dir.Combine("labels"), 12, 160, 96);
+        string output = dir.Combine("sub.mp4");
 
-        var r = CliRunner.Run("render", "--labels", dir.File("labels"), "--labels-set", "cityscapes-trainids", "--out", output);
+        var r = CliRunner.Run("render", "--labels", dir.Combine("labels"), "--labels-set", "cityscapes-trainids", "--out", output);
 
         Assert.True(r.ExitCode == 0, r.Error);
         Assert.StartsWith($"wrote {output}: 12 frames, 160x96, 30 fps", r.LastLine, StringComparison.Ordinal);
@@ -30,11 +30,11 @@ public class RenderCommandTests
     public void Overlay_takes_the_footage_frame_rate_and_adds_a_legend()
     {
         using var dir = new TempDir();
-        MediaFixtures.WriteLabels(dir.File("labels"), 8, 160, 96);
-        string video = MediaFixtures.WriteFootage(dir.File("drive.mp4"), 10, 320, 192, 25);
-        string output = dir.File("overlay.mp4");
+        MediaFixtures.WriteLabels(dir.Combine("labels"), 8, 160, 96);
+        string video = MediaFixtures.WriteFootage(dir.Combine("drive.mp4"), 10, 320, 192, 25);
+        string output = dir.Combine("overlay.mp4");
 
-        var r = CliRunner.Run("render", "--labels", dir.File("labels"), "--mode", "overlay", "--video", video, "--alpha", "0.4", "--legend", "--out", output);
+        var r = CliRunner.Run("render", "--labels", dir.Combine("labels"), "--mode", "overlay", "--video", video, "--alpha", "0.4", "--legend", "--out", output);
 
         Assert.True(r.ExitCode == 0, r.Error);
         Assert.Contains("footage is 320x192, the label maps 160x96", r.Error, StringComparison.Ordinal);
@@ -49,12 +49,12 @@ public class RenderCommandTests
     public void Side_by_side_puts_footage_prediction_and_second_prediction_in_a_row()
     {
         using var dir = new TempDir();
-        MediaFixtures.WriteLabels(dir.File("before"), 6, 128, 72, seed: 1);
-        MediaFixtures.WriteLabels(dir.File("after"), 6, 128, 72, seed: 2);
-        string video = MediaFixtures.WriteFootage(dir.File("drive.mp4"), 6, 128, 72, 25);
-        string output = dir.File("sbs.mp4");
+        MediaFixtures.WriteLabels(dir.Combine("before"), 6, 128, 72, seed: 1);
+        MediaFixtures.WriteLabels(dir.Combine("after"), 6, 128, 72, seed: 2);
+        string video = MediaFixtures.WriteFootage(dir.Combine("drive.mp4"), 6, 128, 72, 25);
+        string output = dir.Combine("sbs.mp4");
 
-        var r = CliRunner.Run("render", "--labels", dir.File("before"), "--compare", dir.File("after"), "--mode", "side-by-side", "--video", video, "--fps", "10", "--out", output);
+        var r = CliRunner.Run("render", "--labels", dir.Combine("before"), "--compare", dir.Combine("after"), "--mode", "side-by-side", "--video", video, "--fps", "10", "--out", output);
 
         Assert.True(r.ExitCode == 0, r.Error);
         var s = Ffmpeg.VideoStream(output);
@@ -68,11 +68,11 @@ public class RenderCommandTests
     public void Label_maps_of_differing_sizes_are_an_error_naming_the_file_and_leave_no_output()
     {
         using var dir = new TempDir();
-        string labels = dir.File("labels");
+        string labels = dir.Combine("labels");
         MediaFixtures.WriteLabels(labels, 4, 160, 96);
         string odd = Path.Combine(labels, "000004.png");
         LabelPng.Write(odd, DrivingScene.Draw(128, 96, 4));
-        string output = dir.File("sub.mp4");
+        string output = dir.Combine("sub.mp4");
 
         var r = CliRunner.Run("render", "--labels", labels, "--out", output);
 
@@ -85,19 +85,19 @@ public class RenderCommandTests
     public void Label_id_outside_the_set_is_an_error_naming_the_file()
     {
         using var dir = new TempDir();
-        string labels = dir.File("labels");
+        string labels = dir.Combine("labels");
         MediaFixtures.WriteLabels(labels, 3, 64, 48);
         var bad = DrivingScene.Draw(64, 48, 9);
         bad[5, 7] = 40;
         string badFile = Path.Combine(labels, "000003.png");
         LabelPng.Write(badFile, bad);
 
-        var r = CliRunner.Run("render", "--labels", labels, "--out", dir.File("sub.mp4"));
+        var r = CliRunner.Run("render", "--labels", labels, "--out", dir.Combine("sub.mp4"));
 
         Assert.Equal(2, r.ExitCode);
         string last = r.Error.Trim().Split('\n').Last();
         Assert.StartsWith($"error: {badFile}: label 40 at pixel (5,7) is not in the label set", last, StringComparison.Ordinal);
-        Assert.False(File.Exists(dir.File("sub.mp4")));
+        Assert.False(File.Exists(dir.Combine("sub.mp4")));
         Assert.Single(Directory.GetFileSystemEntries(dir.Path));
     }
 
@@ -109,8 +109,8 @@ public class RenderCommandTests
     public void Bad_options_are_one_line_with_exit_2(string option, string? value, string expected)
     {
         using var dir = new TempDir();
-        MediaFixtures.WriteLabels(dir.File("labels"), 2, 64, 48);
-        var args = new List<string> { "render", "--labels", dir.File("labels"), "--out", dir.File("o.mp4"), option };
+        MediaFixtures.WriteLabels(dir.Combine("labels"), 2, 64, 48);
+        var args = new List<string> { "render", "--labels", dir.Combine("labels"), "--out", dir.Combine("o.mp4"), option };
         if (value is not null)
         {
             args.Add(value);
@@ -120,21 +120,21 @@ public class RenderCommandTests
 
         Assert.Equal(2, r.ExitCode);
         Assert.StartsWith(expected, r.Error.Trim().Split('\n').Last(), StringComparison.Ordinal);
-        Assert.False(File.Exists(dir.File("o.mp4")));
+        Assert.False(File.Exists(dir.Combine("o.mp4")));
     }
 
     [Fact]
     public void Missing_labels_folder_and_unwritable_output_are_bad_input()
     {
         using var dir = new TempDir();
-        var r = CliRunner.Run("render", "--labels", dir.File("nothing"), "--out", dir.File("o.mp4"));
+        var r = CliRunner.Run("render", "--labels", dir.Combine("nothing"), "--out", dir.Combine("o.mp4"));
         Assert.Equal(2, r.ExitCode);
-        Assert.Equal($"error: {dir.File("nothing")}: no such folder", r.Error.Trim());
+        Assert.Equal($"error: {dir.Combine("nothing")}: no such folder", r.Error.Trim());
 
-        MediaFixtures.WriteLabels(dir.File("labels"), 2, 64, 48);
-        File.WriteAllText(dir.File("file.txt"), "x");
-        string output = Path.Combine(dir.File("file.txt"), "o.mp4");
-        r = CliRunner.Run("render", "--labels", dir.File("labels"), "--out", output);
+        MediaFixtures.WriteLabels(dir.Combine("labels"), 2, 64, 48);
+        File.WriteAllText(dir.Combine("file.txt"), "x");
+        string output = Path.Combine(dir.Combine("file.txt"), "o.mp4");
+        r = CliRunner.Run("render", "--labels", dir.Combine("labels"), "--out", output);
         Assert.Equal(2, r.ExitCode);
         Assert.StartsWith($"error: {output}: cannot write the output", r.Error.Trim().Split('\n').Last(), StringComparison.Ordinal);
     }
@@ -143,12 +143,12 @@ public class RenderCommandTests
     public async Task Cancelling_leaves_no_output()
     {
         using var dir = new TempDir();
-        MediaFixtures.WriteLabels(dir.File("labels"), 40, 160, 96);
-        string output = dir.File("sub.mp4");
+        MediaFixtures.WriteLabels(dir.Combine("labels"), 40, 160, 96);
+        string output = dir.Combine("sub.mp4");
         using var cts = new CancellationTokenSource();
         // Cancel as soon as the progress shows the first tenth done (progress lines go to the error writer).
         var error = new CancelOnWrite(cts, "render: ");
-        int code = await SegFuseCli.RunAsync(["render", "--labels", dir.File("labels"), "--out", output], new CliConsole(new StringWriter(), error, isTerminal: false), cts.Token);
+        int code = await SegFuseCli.RunAsync(["render", "--labels", dir.Combine("labels"), "--out", output], new CliConsole(new StringWriter(), error, isTerminal: false), cts.Token);
 
         Assert.Equal(SegFuseCli.ExitCancelled, code);
         Assert.Contains("cancelled", error.ToString(), StringComparison.Ordinal);
