@@ -9,5 +9,7 @@ internal static class CommandCatalog
     {
         yield return ScoreCommand.Create(console);
         yield return MergeCommand.Create(console);
+        yield return InspectCommand.Create(console);
+        yield return RenderCommand.Create(console);
     }
 }
