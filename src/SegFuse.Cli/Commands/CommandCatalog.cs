@@ -9,5 +9,8 @@ internal static class CommandCatalog
     {
         yield return ScoreCommand.Create(console);
         yield return MergeCommand.Create(console);
+        yield return AlignCommand.Create(console);
+        yield return FlowCommand.Create(console);
+        yield return FlowVizCommand.Create(console);
     }
 }
