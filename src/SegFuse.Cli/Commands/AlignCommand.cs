@@ -40,9 +40,8 @@ internal static class AlignCommand
                 PredictionDir = parse.GetValue(pred)?.FullName,
                 GroundTruthDir = parse.GetValue(gt)?.FullName,
             });
-            string outPath = CliPaths.PrepareOutputFile(parse.GetValue(output)!.FullName, "--out");
-
             using var source = VideoFrameSource.Open(parse.GetValue(video)!.FullName);
+            string outPath = CliPaths.PrepareOutputFile(parse.GetValue(output)!.FullName, "--out");
             int rows;
             using (var file = new AtomicFile(outPath))
             {

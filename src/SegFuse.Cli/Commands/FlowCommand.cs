@@ -33,8 +33,8 @@ internal static class FlowCommand
                 Format = ParseFormat(parse.GetValue(format)!),
                 Workers = parse.GetValue(workers) is int w and >= 1 ? w : throw new SegFuseInputException("--workers", "must be at least 1"),
             };
-            string outDir = CliPaths.PrepareOutputFolder(parse.GetValue(output)!.FullName, "--out");
             using var source = VideoFrameSource.Open(parse.GetValue(video)!.FullName);
+            string outDir = CliPaths.PrepareOutputFolder(parse.GetValue(output)!.FullName, "--out");
             int total = Math.Max(0, (source.Info.ClaimedFrameCount ?? 1) - 1);
             (int Frames, int Fields) result;
             double seconds;
