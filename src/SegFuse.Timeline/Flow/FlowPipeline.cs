@@ -93,8 +93,8 @@ public static class FlowPipeline
         int workers = options.Workers;
 
         // Decoded pairs wait for a worker; computed fields wait for the writer. Both queues are short.
-        var jobs = Channel.CreateBounded<Job>(new BoundedChannelOptions(workers) { SingleWriter = true });
-        var done = Channel.CreateBounded<(int Index, FlowField Field)>(new BoundedChannelOptions(workers * 2) { SingleReader = true });
+        var jobs = Channel.CreateBounded<Job>(new BoundedChannelOptions(2 * workers) { SingleWriter = true });
+        var done = Channel.CreateBounded<(int Index, FlowField Field)>(new BoundedChannelOptions(2 * workers) { SingleReader = true });
         var fieldPool = new ConcurrentBag<FlowField>();
         using var greyPool = new GreyPool();
         string ext = FlowFile.ExtensionOf(options.Format);
