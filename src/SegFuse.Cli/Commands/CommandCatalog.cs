@@ -11,5 +11,8 @@ internal static class CommandCatalog
         yield return MergeCommand.Create(console);
         yield return InspectCommand.Create(console);
         yield return RenderCommand.Create(console);
+        yield return AlignCommand.Create(console);
+        yield return FlowCommand.Create(console);
+        yield return FlowVizCommand.Create(console);
     }
 }
