@@ -35,6 +35,9 @@ internal sealed class PredictionModel
     private readonly int _gridW;
     private readonly int _gridH;
     private readonly float _gridStep;
+    private readonly long[] _classPixels = new long[TrainIds.Count];
+    private readonly double[] _classWeight = new double[TrainIds.Count];
+    private readonly (int X0, int Y0, int X1, int Y1)[] _classBox = new (int, int, int, int)[TrainIds.Count];
     private int _failureLeft;
     private FailureKind _failure;
     private Rng _failureRng = new(0);
@@ -303,10 +306,45 @@ internal sealed class PredictionModel
 
     private void SpawnBlobs(Rng rng)
     {
+        // Which classes are in the frame, how much of each, and where.
+        Array.Clear(_classPixels);
+        for (int c = 0; c < TrainIds.Count; c++)
+        {
+            _classBox[c] = (int.MaxValue, int.MaxValue, -1, -1);
+        }
+
+        for (int y = 0; y < _height; y++)
+        {
+            var row = _jittered.AsSpan(y * _width, _width);
+            for (int x = 0; x < _width; x++)
+            {
+                int c = row[x];
+                if (c < TrainIds.Count)
+                {
+                    _classPixels[c]++;
+                    var (x0, y0, x1, y1) = _classBox[c];
+                    _classBox[c] = (Math.Min(x0, x), Math.Min(y0, y), Math.Max(x1, x), Math.Max(y1, y));
+                }
+            }
+        }
+
+        // Source classes are drawn with weight √area, so small classes are confused relatively more often.
+        double totalWeight = 0;
+        for (int c = 0; c < TrainIds.Count; c++)
+        {
+            _classWeight[c] = Confusions[c].Length > 0 && _classPixels[c] > 0 ? Math.Sqrt(_classPixels[c]) : 0;
+            totalWeight += _classWeight[c];
+        }
+
+        if (totalWeight <= 0)
+        {
+            return;
+        }
+
         // Poisson number of new blobs.
         int count = 0;
         double l = Math.Exp(-BlobRate), p = rng.NextDouble();
-        while (p > l && count < 20)
+        while (p > l && count < 30)
         {
             count++;
             p *= rng.NextDouble();
@@ -314,49 +352,62 @@ internal sealed class PredictionModel
 
         for (int k = 0; k < count; k++)
         {
-            // A random pixel decides where the blob lands and what it confuses; small classes get a second chance.
-            int tries = 0;
-            int x = 0, y = 0;
-            ushort from = 0;
-            while (tries++ < 6)
+            double pick = rng.NextDouble() * totalWeight;
+            int from = 0;
+            while (from < TrainIds.Count - 1 && (pick -= _classWeight[from]) > 0)
             {
-                x = rng.Int(_width);
-                y = rng.Int(_height);
-                from = _jittered[(y * _width) + x];
-                if (from < Confusions.Length && Confusions[from].Length > 0 && (IsSmallClass(from) || rng.Chance(0.55)))
+                from++;
+            }
+
+            if (_classWeight[from] <= 0)
+            {
+                continue;
+            }
+
+            // A pixel of that class (rejection sampling inside its bounding box).
+            var (bx0, by0, bx1, by1) = _classBox[from];
+            int x = -1, y = -1;
+            for (int tries = 0; tries < 400; tries++)
+            {
+                int cx = rng.IntIncl(bx0, bx1), cy = rng.IntIncl(by0, by1);
+                if (_jittered[(cy * _width) + cx] == from)
                 {
+                    x = cx;
+                    y = cy;
                     break;
                 }
             }
 
-            if (from >= Confusions.Length || Confusions[from].Length == 0)
+            if (x < 0)
             {
                 continue;
             }
 
             var options = Confusions[from];
-            float pick = (float)rng.NextDouble() * options.Sum(o => o.Weight);
+            float choose = (float)rng.NextDouble() * options.Sum(o => o.Weight);
             byte to = options[^1].To;
             foreach (var (target, weight) in options)
             {
-                pick -= weight;
-                if (pick <= 0)
+                choose -= weight;
+                if (choose <= 0)
                 {
                     to = target;
                     break;
                 }
             }
 
-            float radius = (float)(IsSmallClass(from) ? rng.Range(0.03, 0.09) : rng.Range(0.04, 0.16)) * _height;
+            // The blob's size follows the class's extent in the frame: part of a car, a patch of road.
+            float extent = MathF.Sqrt(_classPixels[from] / MathF.PI);
+            float radius = Math.Clamp(extent * (float)rng.Range(0.25, 0.75), 2f * MathF.Max(_scale, 0.5f), 0.13f * _height);
             int life = rng.Chance(0.5) ? rng.IntIncl(1, 2) : rng.IntIncl(3, 10);
             float drift = 1.2f * _scale;
             _blobs.Add(new Blob
             {
                 X = x,
                 Y = y,
-                Rx = radius * (float)rng.Range(0.7, 1.5),
-                Ry = radius * (float)rng.Range(0.6, 1.2),
-                From = from,
+                Rx = radius * (float)rng.Range(0.7, 1.4),
+                Ry = radius * (float)rng.Range(0.7, 1.3),
+                From = (ushort)from,
                 To = to,
                 Life = life,
                 Vx = (float)rng.Range(-drift, drift),
@@ -366,9 +417,6 @@ internal sealed class PredictionModel
             });
         }
     }
-
-    private static bool IsSmallClass(ushort label) => label is TrainIds.Person or TrainIds.Rider or TrainIds.Car or TrainIds.Truck or TrainIds.Bus
-        or TrainIds.Motorcycle or TrainIds.Bicycle or TrainIds.Wall or TrainIds.Fence or TrainIds.TrafficSign or TrainIds.TrafficLight or TrainIds.Terrain;
 
     private void ApplyBlob(Blob b, Span<ushort> pred)
     {
@@ -453,7 +501,7 @@ internal sealed class PredictionModel
         table[TrainIds.Vegetation] = [(TrainIds.Terrain, 0.6f), (TrainIds.Building, 0.4f)];
         table[TrainIds.Terrain] = [(TrainIds.Vegetation, 0.5f), (TrainIds.Sidewalk, 0.3f), (TrainIds.Road, 0.2f)];
         table[TrainIds.Sky] = [(TrainIds.Building, 0.5f), (TrainIds.Vegetation, 0.5f)];
-        table[TrainIds.Person] = [(TrainIds.Rider, 1f)];
+        table[TrainIds.Person] = [(TrainIds.Rider, 0.6f), (TrainIds.Pole, 0.2f), (TrainIds.Sidewalk, 0.2f)];
         table[TrainIds.Rider] = [(TrainIds.Person, 0.7f), (TrainIds.Bicycle, 0.3f)];
         table[TrainIds.Car] = [(TrainIds.Truck, 0.8f), (TrainIds.Bus, 0.2f)];
         table[TrainIds.Truck] = [(TrainIds.Car, 0.5f), (TrainIds.Bus, 0.5f)];
