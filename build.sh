@@ -1,14 +1,15 @@
 #!/usr/bin/env bash
 # SegFuse set-up and entry points. Each command first installs what is missing (idempotent):
-#   ./build.sh demo [--out DIR]   run the demo on the embedded synthetic sample
+#   ./build.sh demo               run the demo on the embedded sample (writes demo-out/)
 #   ./build.sh test               run every test
 #   ./build.sh bench [NAME]       run the benchmarks (tests/SegFuse.Benchmarks)
 #   ./build.sh deps               only install system packages and restore NuGet packages
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")"
 
-# System packages: ffmpeg (H.264 encoding, ffprobe), libgtk-3-0 (the native OpenCV runtime links it).
-APT_PACKAGES=(ffmpeg libgtk-3-0)
+# System packages: ffmpeg (H.264 encoding, ffprobe), libgtk-3-0 (the native OpenCV runtime links it),
+# python3-opencv (tests check .flo files against OpenCV's readOpticalFlow/writeOpticalFlow, which OpenCvSharp4 does not wrap).
+APT_PACKAGES=(ffmpeg libgtk-3-0 python3-opencv)
 
 log() { printf '[build] %s\n' "$*" >&2; }
 
@@ -51,7 +52,12 @@ case "$cmd" in
     dotnet test SegFuse.sln -c Release --no-build -nologo -v quiet "$@" ;;
   demo)
     ensure_apt; ensure_dotnet; build_release
-    segfuse demo "$@" ;;
+    out=demo-out
+    mkdir -p "$out"
+    log "scoring the labelled sample samples/cityscapes-mini (6 frames, Cityscapes layout) into $out/"
+    segfuse score --gt samples/cityscapes-mini/gt --pred samples/cityscapes-mini/pred --labels cityscapes \
+      --json "$out/scores.json" --markdown "$out/scores.md" --confusion-png "$out/confusion.png" "$@"
+    log "report: $out/scores.md, figures: $out/scores.json, confusion heatmap: $out/confusion.png" ;;
   bench)
     ensure_apt; ensure_dotnet
     dotnet run -c Release --project tests/SegFuse.Benchmarks -- "$@" ;;

@@ -19,6 +19,7 @@ internal sealed class ProgressBar : IProgress<long>, IDisposable
     private long _done;
     private long _lastDrawTicks = long.MinValue;
     private int _lastDecile = -1;
+    private long _lastPrinted = -1;
     private bool _finished;
 
     public ProgressBar(TextWriter writer, bool terminal, string label, long total, string unit)
@@ -99,18 +100,15 @@ internal sealed class ProgressBar : IProgress<long>, IDisposable
         }
         else
         {
+            // Plain lines: one per tenth of the work, and the final state once.
             int decile = (int)(fraction * 10);
-            if (!force && decile <= _lastDecile)
-            {
-                return;
-            }
-
-            if (force && decile <= _lastDecile && _done != Total)
+            if ((!force && decile <= _lastDecile) || _done == _lastPrinted)
             {
                 return;
             }
 
             _lastDecile = decile;
+            _lastPrinted = _done;
             _writer.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{_label}: {_done}/{Total} {_unit} ({fraction * 100:0}%) in {seconds:0.0} s, {rate:0.0}/s"));
         }
     }

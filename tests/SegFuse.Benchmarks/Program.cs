@@ -1,4 +1,5 @@
 using BenchmarkDotNet.Running;
+using SegFuse.Benchmarks.Scoring;
 
 namespace SegFuse.Benchmarks;
 
@@ -6,8 +7,21 @@ namespace SegFuse.Benchmarks;
 /// Every benchmark class names its reference run with [Benchmark(Baseline = true)], so BenchmarkDotNet's
 /// Ratio column gives SegFuse's speed against the reference on the same machine in the same run.
 /// <c>./build.sh bench --filter '*Score*'</c> (see <c>--list flat</c> for the names).
+/// <c>make-score-data DIR FRAMES [WxH]</c> writes the scoring benchmark's data set (for tools/bench-score.sh).
 /// </summary>
 internal static class BenchmarkProgram
 {
-    public static void Main(string[] args) => BenchmarkSwitcher.FromAssembly(typeof(BenchmarkProgram).Assembly).Run(args);
+    public static void Main(string[] args)
+    {
+        if (args.Length is 3 or 4 && args[0] == "make-score-data")
+        {
+            var inv = System.Globalization.CultureInfo.InvariantCulture;
+            (int W, int H)[]? sizes = args.Length == 4 ? [(int.Parse(args[3].Split('x')[0], inv), int.Parse(args[3].Split('x')[1], inv))] : null;
+            long px = ScoreDataset.Write(args[1], int.Parse(args[2], inv), sizes);
+            Console.WriteLine($"{args[2]} frames, {px} pixels in {args[1]}");
+            return;
+        }
+
+        BenchmarkSwitcher.FromAssembly(typeof(BenchmarkProgram).Assembly).Run(args);
+    }
 }

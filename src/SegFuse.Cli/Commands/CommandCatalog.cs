@@ -7,7 +7,7 @@ internal static class CommandCatalog
 {
     public static IEnumerable<Command> Create(CliConsole console)
     {
-        _ = console;
-        yield break;
+        yield return ScoreCommand.Create(console);
+        yield return MergeCommand.Create(console);
     }
 }

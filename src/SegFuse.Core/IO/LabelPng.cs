@@ -135,7 +135,7 @@ public static class LabelPng
             throw new SegFuseInputException(path, "label maps must be 8- or 16-bit PNGs");
         }
 
-        int[] lut = encoding == LabelEncoding.TrainIds ? TrainIdLut(set, path) : IdLut(set);
+        int[] lut = encoding == LabelEncoding.TrainIds ? set.TrainIdLookup() ?? IdLut(set) : IdLut(set);
         var map = new LabelMap(mat.Width, mat.Height);
         using var contiguous = mat.IsContinuous() ? null : mat.Clone();
         var src = contiguous ?? mat;
@@ -176,33 +176,6 @@ public static class LabelPng
             lut[i] = set.Contains(i) ? i : -1;
         }
 
-        return lut;
-    }
-
-    private static int[] TrainIdLut(LabelSet set, string path)
-    {
-        var lut = new int[256];
-        Array.Fill(lut, -1);
-        bool any = false;
-        foreach (var c in set.Classes)
-        {
-            if (c.TrainId is int t and >= 0 and < 255)
-            {
-                lut[t] = c.Id;
-                any = true;
-            }
-        }
-
-        if (!any)
-        {
-            // A set without train ids (e.g. cityscapes-trainids itself) stores train ids as its ids.
-            return IdLut(set);
-        }
-
-        // Train id 255 (ignore) becomes the set's first ignored id (Cityscapes: 0, unlabeled).
-        var ignored = set.Classes.FirstOrDefault(c => c.IgnoreInEval)
-            ?? throw new SegFuseInputException(path, $"label set {set.Name} has no ignored id for train id 255");
-        lut[255] = ignored.Id;
         return lut;
     }
 

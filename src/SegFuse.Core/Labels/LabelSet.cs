@@ -82,8 +82,86 @@ public sealed class LabelSet
     /// <summary>Finds the id whose palette colour is exactly <paramref name="color"/>.</summary>
     public bool TryGetIdByColor(Rgb color, out int id) => _colorToId.TryGetValue(color.Packed, out id);
 
-    /// <summary>A lookup table id → index in the set's id space, -1 for ids that are not in the set. Length MaxId + 1.</summary>
+    /// <summary>A lookup table id → index in <see cref="Classes"/>, -1 for ids that are not in the set. Length MaxId + 1.</summary>
     internal ReadOnlySpan<int> IdToIndex => _idToIndex;
+
+    /// <summary>
+    /// Maps a stored Cityscapes train id (0..255) to the set's id, -1 where none; train id 255 (ignore) maps to
+    /// the set's first ignored id (Cityscapes: 0, unlabeled). Null when the set has no train ids (then train ids are its ids).
+    /// </summary>
+    internal int[]? TrainIdLookup()
+    {
+        if (!Classes.Any(c => c.TrainId is >= 0 and < 255))
+        {
+            return null;
+        }
+
+        var lut = new int[256];
+        Array.Fill(lut, -1);
+        foreach (var c in Classes)
+        {
+            if (c.TrainId is int t and >= 0 and < 255 && lut[t] < 0)
+            {
+                lut[t] = c.Id;
+            }
+        }
+
+        if (Classes.FirstOrDefault(c => c.IgnoreInEval) is { } ignored)
+        {
+            lut[255] = ignored.Id;
+        }
+
+        return lut;
+    }
+
+    /// <summary>Writes the set as JSON in the format <see cref="Parse"/> reads.</summary>
+    public string ToJson()
+    {
+        var classes = new JsonArray();
+        foreach (var c in Classes)
+        {
+            var o = new JsonObject
+            {
+                ["id"] = c.Id,
+                ["name"] = c.Name,
+                ["color"] = new JsonArray(c.Color.R, c.Color.G, c.Color.B),
+            };
+            if (c.Category is not null)
+            {
+                o["category"] = c.Category;
+            }
+
+            if (c.TrainId is not null)
+            {
+                o["trainId"] = c.TrainId;
+            }
+
+            if (c.HasInstances)
+            {
+                o["hasInstances"] = true;
+            }
+
+            if (c.IgnoreInEval)
+            {
+                o["ignoreInEval"] = true;
+            }
+
+            if (c.AvgInstanceSize is not null)
+            {
+                o["avgInstanceSize"] = c.AvgInstanceSize;
+            }
+
+            classes.Add(o);
+        }
+
+        var root = new JsonObject
+        {
+            ["name"] = Name,
+            ["scoring"] = Rules == ScoringRules.Ade20k ? "ade20k" : "cityscapes",
+            ["classes"] = classes,
+        };
+        return root.ToJsonString();
+    }
 
     /// <summary>
     /// Loads a built-in set by name (<c>cityscapes</c>, <c>cityscapes-trainids</c>, <c>ade20k</c>, <c>voc</c>) or a user's JSON file.

@@ -1,0 +1,269 @@
+using System.Globalization;
+using OpenCvSharp;
+using SegFuse.Media.Tools;
+
+namespace SegFuse.Media.Decoding;
+
+/// <summary>
+/// Reads a video file frame by frame in decode order, with presentation timestamps, through OpenCV's FFmpeg backend.
+/// A plain loop: <c>while (source.TryRead(out var frame)) { ... }</c>. One BGR buffer is reused for every frame,
+/// so memory does not grow with the video.
+/// </summary>
+/// <remarks>
+/// <para><see cref="TryRead"/> returns false at the end of the stream and throws <see cref="SegFuseInputException"/> on a
+/// real error: a file with no frames, or one that ends before the frames its container lists (truncated or corrupt),
+/// in which case the message says how many frames were read and at what time decoding stopped.</para>
+/// <para>Timestamps: OpenCV reports each frame's presentation time relative to the stream's start; the start time
+/// (from ffprobe when it is on PATH) is added back, so a timestamp is the container's own. When the container gives
+/// none (frames 0 and 1 both at 0 ms), the source switches to index / fps and <see cref="TimestampSource"/> says so.
+/// A single frame without a time after timed ones (the last frames of some AVI files) gets the previous time + 1/fps
+/// and is counted in <see cref="FilledTimestamps"/>.</para>
+/// <para>Colours: OpenCV converts every stream with the BT.601 matrix; a stream tagged BT.709 (or BT.2020) is corrected
+/// with one 3×3 transform so that frames match what ffmpeg and players show.</para>
+/// <para>Not thread-safe: one reader per source.</para>
+/// </remarks>
+public sealed class VideoFrameSource : IDisposable
+{
+    private readonly VideoCapture _capture;
+    private readonly Mat _buffer = new();
+    private readonly Mat? _colorFix;
+    private double _lastTimestamp;
+    private double _firstReportedMs;
+    private bool _ended;
+    private bool _disposed;
+
+    private VideoFrameSource(VideoCapture capture, VideoInfo info, Mat? colorFix)
+    {
+        _capture = capture;
+        Info = info;
+        _colorFix = colorFix;
+    }
+
+    /// <summary>What the file says about itself.</summary>
+    public VideoInfo Info { get; }
+
+    /// <summary>Frames returned so far.</summary>
+    public int FramesRead { get; private set; }
+
+    /// <summary>Where the timestamps come from; settled once the second frame has been read.</summary>
+    public TimestampSource TimestampSource { get; private set; } = TimestampSource.Container;
+
+    /// <summary>Frames whose container timestamp was missing and was filled in as previous + 1/fps.</summary>
+    public int FilledTimestamps { get; private set; }
+
+    /// <summary>Whether the end of the stream has been reached.</summary>
+    public bool IsAtEnd => _ended;
+
+    /// <summary>Opens <paramref name="path"/> for reading.</summary>
+    /// <param name="path">A video file that FFmpeg can demux and decode.</param>
+    /// <param name="probe">Ask ffprobe (if on PATH) for the stream's start time and whether the frame count is exact.
+    /// Without it timestamps start where OpenCV puts them (the stream start) and truncation is judged on OpenCV's count.</param>
+    /// <exception cref="SegFuseInputException">Missing file, a folder, or not a video OpenCV can open.</exception>
+    public static VideoFrameSource Open(string path, bool probe = true)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        if (Directory.Exists(path))
+        {
+            throw new SegFuseInputException(path, "is a folder, not a video file");
+        }
+
+        if (!File.Exists(path))
+        {
+            throw new SegFuseInputException(path, "no such file");
+        }
+
+        if (new FileInfo(path).Length == 0)
+        {
+            throw new SegFuseInputException(path, "is empty (0 bytes), not a video");
+        }
+
+        OpenCvQuiet.Ensure();
+        var capture = new VideoCapture(path, VideoCaptureAPIs.FFMPEG);
+        try
+        {
+            if (!capture.IsOpened() || capture.FrameWidth <= 0 || capture.FrameHeight <= 0)
+            {
+                throw new SegFuseInputException(path, WhyNotOpened(path, probe));
+            }
+
+            var probed = probe ? VideoProbe.TryRun(path) : null;
+            double fps = capture.Fps;
+            bool guessed = false;
+            if (!(fps > 0 && fps < 10000))
+            {
+                fps = probed?.AverageFrameRate ?? probed?.FrameRate ?? 30;
+                guessed = probed?.AverageFrameRate is null && probed?.FrameRate is null;
+            }
+
+            int cvCount = capture.FrameCount;
+            int? claimed = probed?.FrameCount is long exact ? (int)Math.Min(exact, int.MaxValue) : cvCount > 0 ? cvCount : null;
+            var info = new VideoInfo
+            {
+                Path = path,
+                Width = capture.FrameWidth,
+                Height = capture.FrameHeight,
+                Fps = fps,
+                FpsGuessed = guessed,
+                ClaimedFrameCount = claimed,
+                ClaimedFrameCountIsExact = probed?.FrameCount is not null,
+                Codec = FourCcToString((int)capture.Get(VideoCaptureProperties.FourCC)),
+                StartTime = probed?.StartTime ?? 0,
+                ColorMatrix = probed?.ColorSpace,
+            };
+
+            // OpenCV converts with BT.601 whatever the tag; put a BT.709 / BT.2020 stream's colours right.
+            (double, double)? actual = probed?.ColorSpace switch
+            {
+                "bt709" => YuvMatrix.Bt709,
+                "bt2020nc" or "bt2020c" => (0.2627, 0.0593),
+                _ => null,
+            };
+            var fix = actual is { } k ? YuvMatrix.CorrectionBgr(YuvMatrix.Bt601, k) : null;
+            return new VideoFrameSource(capture, info, fix);
+        }
+        catch
+        {
+            capture.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Decodes the next frame.</summary>
+    /// <param name="frame">The frame; its <see cref="VideoFrame.Image"/> is this source's reused buffer (valid until the next call).</param>
+    /// <returns>False at the end of the stream.</returns>
+    /// <exception cref="SegFuseInputException">The video has no frames, or ends before the frames its container lists.</exception>
+    public bool TryRead(out VideoFrame frame)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        frame = default;
+        if (_ended)
+        {
+            return false;
+        }
+
+        if (!_capture.Read(_buffer) || _buffer.Empty())
+        {
+            _ended = true;
+            CheckComplete();
+            return false;
+        }
+
+        if (_colorFix is not null)
+        {
+            Cv2.Transform(_buffer, _buffer, _colorFix);
+        }
+
+        int index = FramesRead;
+        double ts = NextTimestamp(index, _capture.Get(VideoCaptureProperties.PosMsec));
+        FramesRead = index + 1;
+        _lastTimestamp = ts;
+        frame = new VideoFrame(index, ts, _buffer);
+        return true;
+    }
+
+    /// <summary>Releases the decoder and the frame buffer.</summary>
+    public void Dispose()
+    {
+        if (_disposed)
+        {
+            return;
+        }
+
+        _disposed = true;
+        _buffer.Dispose();
+        _colorFix?.Dispose();
+        _capture.Dispose();
+    }
+
+    /// <summary>OpenCV only says "cannot open"; ffprobe can tell a container without video frames from a file that is no video.</summary>
+    private static string WhyNotOpened(string path, bool probe)
+    {
+        const string Generic = "not a readable video (FFmpeg cannot open or decode it)";
+        if (!probe || FfmpegTools.Find("ffprobe") is null)
+        {
+            return Generic;
+        }
+
+        try
+        {
+            var p = VideoProbe.Run(path);
+            return p.FrameCount is null or 0 ? "has no video frames (zero-frame video)" : Generic;
+        }
+        catch (SegFuseInputException e)
+        {
+            return e.Reason;
+        }
+    }
+
+    internal static string FourCcToString(int fourcc)
+    {
+        Span<char> chars = stackalloc char[4];
+        int n = 0;
+        for (int i = 0; i < 4; i++)
+        {
+            char c = (char)((fourcc >> (8 * i)) & 0xFF);
+            if (c >= ' ' && c < 127)
+            {
+                chars[n++] = c;
+            }
+        }
+
+        return n == 0 ? "unknown" : new string(chars[..n]).Trim();
+    }
+
+    private double NextTimestamp(int index, double reportedMs)
+    {
+        double offset = Info.StartTime;
+        bool reported = double.IsFinite(reportedMs) && reportedMs >= 0;
+        if (index == 0)
+        {
+            _firstReportedMs = reported ? reportedMs : 0;
+            return offset + (_firstReportedMs / 1000.0);
+        }
+
+        if (index == 1 && (!reported || reportedMs == 0) && _firstReportedMs == 0)
+        {
+            // Two frames at 0 ms: the container carries no timestamps. Frame 0 was at 0 either way.
+            TimestampSource = TimestampSource.FrameRate;
+        }
+
+        if (TimestampSource == TimestampSource.FrameRate)
+        {
+            return offset + (index / Info.Fps);
+        }
+
+        if (!reported || (reportedMs == 0 && _lastTimestamp > offset))
+        {
+            // OpenCV reports 0 for a frame without a time (e.g. the delayed last frame of an AVI with B-frames).
+            FilledTimestamps++;
+            return _lastTimestamp + (1.0 / Info.Fps);
+        }
+
+        return offset + (reportedMs / 1000.0);
+    }
+
+    private void CheckComplete()
+    {
+        if (FramesRead == 0)
+        {
+            throw new SegFuseInputException(Info.Path, "has no video frames (zero-frame or undecodable video)");
+        }
+
+        if (Info.ClaimedFrameCount is not int claimed || FramesRead >= claimed)
+        {
+            return;
+        }
+
+        // An exact count (MP4/MOV) must be met; an estimate (duration × fps) may be off by rounding.
+        int missing = claimed - FramesRead;
+        int tolerance = Info.ClaimedFrameCountIsExact ? 0 : Math.Max(1, claimed / 50);
+        if (missing > tolerance)
+        {
+            throw new SegFuseInputException(
+                Info.Path,
+                string.Create(
+                    CultureInfo.InvariantCulture,
+                    $"truncated or corrupt: decoding stopped after {FramesRead} of the {claimed} frames the container lists, at {_lastTimestamp:0.###} s (frame {FramesRead - 1})"));
+        }
+    }
+}

@@ -1,0 +1,477 @@
+using System.Buffers;
+using System.Buffers.Binary;
+using System.Globalization;
+using System.Runtime.InteropServices;
+using System.Text;
+using System.Text.RegularExpressions;
+using OpenCvSharp;
+using SegFuse.IO;
+
+namespace SegFuse.Timeline.Flow;
+
+/// <summary>The file formats of optical flow fields that SegFuse reads and writes.</summary>
+public enum FlowFormat
+{
+    /// <summary>Middlebury <c>.flo</c>: float32 202021.25 ("PIEH"), int32 width, int32 height, then float32 u, v per pixel, row after row, little-endian.</summary>
+    Flo,
+
+    /// <summary>KITTI 16-bit RGB PNG: R = u·64 + 2^15, G = v·64 + 2^15, B = valid (non-zero). Vectors are quantised to 1/64 px within ±512 px.</summary>
+    Kitti,
+
+    /// <summary>NumPy <c>.npy</c>, little-endian float32, C order, shape (H, W, 2) holding u, v.</summary>
+    Npy,
+}
+
+/// <summary>
+/// Reads and writes flow fields as Middlebury <c>.flo</c>, KITTI 16-bit PNG or <c>.npy</c>; the format follows the extension
+/// (<c>.flo</c>, <c>.png</c>, <c>.npy</c>).
+/// </summary>
+/// <remarks>
+/// <para>Round trips are exact: a field written and read back in the same format has the same float bits, except that
+/// KITTI stores 1/64 px steps (a field read from a KITTI PNG is written back identically) and that <c>.flo</c>/<c>.npy</c>
+/// store an invalid vector (mask 0) as Middlebury's unknown value 1e10, which reads back as invalid.</para>
+/// <para>Reading <c>.flo</c>/<c>.npy</c> marks vectors with a non-finite component or a component beyond 1e9 invalid (Middlebury's rule).</para>
+/// </remarks>
+public static partial class FlowFile
+{
+    /// <summary>The float that opens a <c>.flo</c> file (bytes "PIEH").</summary>
+    public const float FloMagic = 202021.25f;
+
+    private const int FloHeaderBytes = 12;
+    private const int KittiZero = 1 << 15;
+    private const float KittiScale = 64f;
+    private static readonly byte[] NpyMagic = [0x93, (byte)'N', (byte)'U', (byte)'M', (byte)'P', (byte)'Y'];
+
+    /// <summary>The file extension of <paramref name="format"/>, with the dot.</summary>
+    public static string ExtensionOf(FlowFormat format) => format switch
+    {
+        FlowFormat.Flo => ".flo",
+        FlowFormat.Kitti => ".png",
+        FlowFormat.Npy => ".npy",
+        _ => throw new ArgumentOutOfRangeException(nameof(format)),
+    };
+
+    /// <summary>Every extension a flow file may have: <c>.flo</c>, <c>.png</c>, <c>.npy</c>.</summary>
+    public static IReadOnlyList<string> Extensions { get; } = [".flo", ".png", ".npy"];
+
+    /// <summary>The format of <paramref name="path"/> from its extension, or null for an extension that is not a flow format.</summary>
+    public static FlowFormat? TryGetFormat(string path) => Path.GetExtension(path).ToLowerInvariant() switch
+    {
+        ".flo" => FlowFormat.Flo,
+        ".png" => FlowFormat.Kitti,
+        ".npy" => FlowFormat.Npy,
+        _ => null,
+    };
+
+    /// <summary>Reads a flow field in the format its extension names.</summary>
+    /// <exception cref="SegFuseInputException">Missing file, unknown extension, corrupt or truncated content.</exception>
+    public static FlowField Read(string path)
+    {
+        var format = TryGetFormat(path) ?? throw new SegFuseInputException(path, "not a flow file (expected .flo, .png or .npy)");
+        if (!File.Exists(path))
+        {
+            throw new SegFuseInputException(path, "no such file");
+        }
+
+        try
+        {
+            return format switch
+            {
+                FlowFormat.Flo => ReadFlo(path),
+                FlowFormat.Kitti => ReadKitti(path),
+                _ => ReadNpy(path),
+            };
+        }
+        catch (IOException e) when (e is not EndOfStreamException)
+        {
+            throw new SegFuseInputException(path, $"cannot read: {e.Message}", e);
+        }
+        catch (UnauthorizedAccessException e)
+        {
+            throw new SegFuseInputException(path, $"cannot read: {e.Message}", e);
+        }
+    }
+
+    /// <summary>
+    /// The size of the field in <paramref name="path"/> from its header alone (the <c>.flo</c> header, the <c>.npy</c>
+    /// header, the PNG IHDR chunk), without reading the vectors. The rest of the file is checked when it is read.
+    /// </summary>
+    /// <exception cref="SegFuseInputException">Missing file, unknown extension, corrupt header.</exception>
+    public static (int Width, int Height) ReadSize(string path)
+    {
+        var format = TryGetFormat(path) ?? throw new SegFuseInputException(path, "not a flow file (expected .flo, .png or .npy)");
+        if (!File.Exists(path))
+        {
+            throw new SegFuseInputException(path, "no such file");
+        }
+
+        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 4096);
+        if (format == FlowFormat.Npy)
+        {
+            var (w, h, _) = ReadNpyHeader(stream, path);
+            return (w, h);
+        }
+
+        if (format == FlowFormat.Flo)
+        {
+            return ReadFloHeader(stream, path);
+        }
+
+        // PNG: 8-byte signature, then the IHDR chunk: length (4), "IHDR", width (4, big-endian), height (4), bit depth, colour type.
+        Span<byte> png = stackalloc byte[26];
+        if (stream.Length < png.Length)
+        {
+            throw new SegFuseInputException(path, "not a readable PNG (corrupt or truncated)");
+        }
+
+        stream.ReadExactly(png);
+        if (png[0] != 0x89 || png[1] != (byte)'P' || png[2] != (byte)'N' || png[3] != (byte)'G' || png[12] != (byte)'I' || png[13] != (byte)'H')
+        {
+            throw new SegFuseInputException(path, "not a readable PNG (corrupt or truncated)");
+        }
+
+        int width = BinaryPrimitives.ReadInt32BigEndian(png[16..]);
+        int height = BinaryPrimitives.ReadInt32BigEndian(png[20..]);
+        if (png[24] != 16 || png[25] != 2)
+        {
+            throw new SegFuseInputException(path, $"a KITTI flow PNG is 16-bit RGB, this one has bit depth {png[24]} and colour type {png[25]}");
+        }
+
+        return (width, height);
+    }
+
+    /// <summary>Writes <paramref name="field"/> in the format <paramref name="path"/>'s extension names, atomically.</summary>
+    /// <exception cref="ArgumentException">The extension is not a flow format.</exception>
+    public static void Write(string path, FlowField field)
+    {
+        ArgumentNullException.ThrowIfNull(field);
+        var format = TryGetFormat(path) ?? throw new ArgumentException($"{path}: not a flow file extension (.flo, .png or .npy)", nameof(path));
+        switch (format)
+        {
+            case FlowFormat.Flo:
+                AtomicFile.Write(path, s => WriteFlo(s, field));
+                break;
+            case FlowFormat.Kitti:
+                WriteKitti(path, field);
+                break;
+            default:
+                AtomicFile.Write(path, s => WriteNpy(s, field));
+                break;
+        }
+    }
+
+    /// <summary>Writes <paramref name="field"/> as Middlebury <c>.flo</c> to <paramref name="stream"/>.</summary>
+    public static void WriteFlo(Stream stream, FlowField field)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        ArgumentNullException.ThrowIfNull(field);
+        Span<byte> header = stackalloc byte[FloHeaderBytes];
+        BinaryPrimitives.WriteSingleLittleEndian(header, FloMagic);
+        BinaryPrimitives.WriteInt32LittleEndian(header[4..], field.Width);
+        BinaryPrimitives.WriteInt32LittleEndian(header[8..], field.Height);
+        stream.Write(header);
+        WriteVectors(stream, field);
+    }
+
+    /// <summary>Writes <paramref name="field"/> as a little-endian float32 (H, W, 2) <c>.npy</c> (format version 1.0) to <paramref name="stream"/>.</summary>
+    public static void WriteNpy(Stream stream, FlowField field)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        ArgumentNullException.ThrowIfNull(field);
+        string dict = string.Create(CultureInfo.InvariantCulture, $"{{'descr': '<f4', 'fortran_order': False, 'shape': ({field.Height}, {field.Width}, 2), }}");
+
+        // Magic (6) + version (2) + header length (2) + dict, padded with spaces and ended by '\n' to a multiple of 64.
+        int unpadded = NpyMagic.Length + 4 + dict.Length + 1;
+        int padding = (64 - (unpadded % 64)) % 64;
+        string headerText = dict + new string(' ', padding) + "\n";
+        stream.Write(NpyMagic);
+        stream.WriteByte(1);
+        stream.WriteByte(0);
+        Span<byte> len = stackalloc byte[2];
+        BinaryPrimitives.WriteUInt16LittleEndian(len, (ushort)headerText.Length);
+        stream.Write(len);
+        stream.Write(Encoding.ASCII.GetBytes(headerText));
+        WriteVectors(stream, field);
+    }
+
+    private static void WriteVectors(Stream stream, FlowField field)
+    {
+        if (!field.HasValidMask && BitConverter.IsLittleEndian)
+        {
+            stream.Write(MemoryMarshal.AsBytes(field.Span));
+            return;
+        }
+
+        // Row by row through a pooled buffer: invalid vectors become the unknown value, and big-endian hosts swap bytes.
+        byte[] row = ArrayPool<byte>.Shared.Rent(field.RowStride * sizeof(float));
+        try
+        {
+            for (int y = 0; y < field.Height; y++)
+            {
+                var src = field.GetRowSpan(y);
+                var mask = field.HasValidMask ? field.GetValidRowSpan(y) : default;
+                var dst = row.AsSpan(0, field.RowStride * sizeof(float));
+                for (int i = 0; i < src.Length; i++)
+                {
+                    float value = mask.IsEmpty || mask[i >> 1] != 0 ? src[i] : FlowField.UnknownValue;
+                    BinaryPrimitives.WriteSingleLittleEndian(dst[(i * sizeof(float))..], value);
+                }
+
+                stream.Write(dst);
+            }
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(row);
+        }
+    }
+
+    private static void ReadVectors(Stream stream, FlowField field)
+    {
+        var bytes = MemoryMarshal.AsBytes(field.Span);
+        stream.ReadExactly(bytes);
+        if (!BitConverter.IsLittleEndian)
+        {
+            var ints = MemoryMarshal.Cast<float, int>(field.Span);
+            BinaryPrimitives.ReverseEndianness(ints, ints);
+        }
+
+        field.MarkUnknownVectors();
+    }
+
+    private static FlowField ReadFlo(string path)
+    {
+        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
+        var (width, height) = ReadFloHeader(stream, path);
+        long expected = FloHeaderBytes + ((long)width * height * 2 * sizeof(float));
+        if (stream.Length != expected)
+        {
+            throw new SegFuseInputException(path, stream.Length < expected
+                ? $"truncated .flo: {stream.Length} bytes where a {width}x{height} field needs {expected}"
+                : $"corrupt .flo: {stream.Length} bytes where a {width}x{height} field has {expected}");
+        }
+
+        var field = new FlowField(width, height);
+        ReadVectors(stream, field);
+        return field;
+    }
+
+    private static (int Width, int Height) ReadFloHeader(Stream stream, string path)
+    {
+        long length = stream.Length;
+        if (length < FloHeaderBytes)
+        {
+            throw new SegFuseInputException(path, $"truncated .flo: {length} bytes, shorter than the 12-byte header");
+        }
+
+        Span<byte> header = stackalloc byte[FloHeaderBytes];
+        stream.ReadExactly(header);
+        float magic = BinaryPrimitives.ReadSingleLittleEndian(header);
+        if (magic != FloMagic)
+        {
+            throw new SegFuseInputException(path, $"not a Middlebury .flo file: the magic number is {magic.ToString(CultureInfo.InvariantCulture)} (bytes '{Printable(header[..4])}'), expected 202021.25 ('PIEH')");
+        }
+
+        int width = BinaryPrimitives.ReadInt32LittleEndian(header[4..]);
+        int height = BinaryPrimitives.ReadInt32LittleEndian(header[8..]);
+        if (width <= 0 || height <= 0 || (long)width * height > int.MaxValue / 2)
+        {
+            throw new SegFuseInputException(path, $"corrupt .flo: impossible size {width}x{height}");
+        }
+
+        return (width, height);
+    }
+
+    private static FlowField ReadNpy(string path)
+    {
+        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
+        var (width, height, dataOffset) = ReadNpyHeader(stream, path);
+        long expected = dataOffset + ((long)width * height * 2 * sizeof(float));
+        if (stream.Length != expected)
+        {
+            throw new SegFuseInputException(path, stream.Length < expected
+                ? $"truncated .npy: {stream.Length} bytes where a ({height}, {width}, 2) float32 array needs {expected}"
+                : $"corrupt .npy: {stream.Length} bytes where a ({height}, {width}, 2) float32 array has {expected}");
+        }
+
+        var field = new FlowField(width, height);
+        ReadVectors(stream, field);
+        return field;
+    }
+
+    private static (int Width, int Height, long DataOffset) ReadNpyHeader(Stream stream, string path)
+    {
+        long length = stream.Length;
+        Span<byte> pre = stackalloc byte[10];
+        if (length < pre.Length)
+        {
+            throw new SegFuseInputException(path, $"truncated .npy: {length} bytes");
+        }
+
+        stream.ReadExactly(pre);
+        if (!pre[..6].SequenceEqual(NpyMagic))
+        {
+            throw new SegFuseInputException(path, "not a NumPy .npy file (the magic string \\x93NUMPY is missing)");
+        }
+
+        int major = pre[6];
+        int headerLength;
+        int prefix;
+        if (major == 1)
+        {
+            headerLength = BinaryPrimitives.ReadUInt16LittleEndian(pre[8..]);
+            prefix = 10;
+        }
+        else if (major is 2 or 3)
+        {
+            Span<byte> rest = stackalloc byte[2];
+            if (length < 12)
+            {
+                throw new SegFuseInputException(path, $"truncated .npy: {length} bytes");
+            }
+
+            stream.ReadExactly(rest);
+            uint l = BinaryPrimitives.ReadUInt32LittleEndian([pre[8], pre[9], rest[0], rest[1]]);
+            if (l > 1 << 20)
+            {
+                throw new SegFuseInputException(path, $"corrupt .npy: header length {l}");
+            }
+
+            headerLength = (int)l;
+            prefix = 12;
+        }
+        else
+        {
+            throw new SegFuseInputException(path, $"unsupported .npy format version {major}.{pre[7]}");
+        }
+
+        if (length < prefix + headerLength)
+        {
+            throw new SegFuseInputException(path, $"truncated .npy: {length} bytes, the header alone needs {prefix + headerLength}");
+        }
+
+        byte[] headerBytes = new byte[headerLength];
+        stream.ReadExactly(headerBytes);
+        string header = (major == 3 ? Encoding.UTF8 : Encoding.Latin1).GetString(headerBytes);
+        var descr = NpyDescr().Match(header);
+        var fortran = NpyFortran().Match(header);
+        var shape = NpyShape().Match(header);
+        if (!descr.Success || !fortran.Success || !shape.Success)
+        {
+            throw new SegFuseInputException(path, $"corrupt .npy header: {header.Trim()}");
+        }
+
+        if (descr.Groups[1].Value is not ("<f4" or "=f4" or "f4"))
+        {
+            throw new SegFuseInputException(path, $"a flow .npy holds little-endian float32 ('<f4'), not '{descr.Groups[1].Value}'");
+        }
+
+        if (fortran.Groups[1].Value == "True")
+        {
+            throw new SegFuseInputException(path, "a flow .npy must be in C order (fortran_order is True)");
+        }
+
+        var dims = shape.Groups[1].Value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        if (dims.Length != 3 || !int.TryParse(dims[0], CultureInfo.InvariantCulture, out int height) ||
+            !int.TryParse(dims[1], CultureInfo.InvariantCulture, out int width) || dims[2] != "2" || width <= 0 || height <= 0)
+        {
+            throw new SegFuseInputException(path, $"a flow .npy has shape (H, W, 2), not ({shape.Groups[1].Value})");
+        }
+
+        return (width, height, prefix + headerLength);
+    }
+
+    private static FlowField ReadKitti(string path)
+    {
+        using var mat = Cv2.ImRead(path, ImreadModes.Unchanged);
+        if (mat.Empty())
+        {
+            throw new SegFuseInputException(path, "not a readable PNG (corrupt or truncated)");
+        }
+
+        if (mat.Type() != MatType.CV_16UC3)
+        {
+            throw new SegFuseInputException(path, $"a KITTI flow PNG is 16-bit with 3 channels, this one is {mat.Depth() switch { 0 => 8, 2 => 16, _ => mat.ElemSize1() * 8 }}-bit with {mat.Channels()}");
+        }
+
+        using var contiguous = mat.IsContinuous() ? null : mat.Clone();
+        var src = (contiguous ?? mat).AsSpan<ushort>();
+        var field = new FlowField(mat.Width, mat.Height);
+        var dst = field.Span;
+        var mask = field.ValidMask;
+        bool anyInvalid = false;
+        for (int p = 0; p < mask.Length; p++)
+        {
+            // OpenCV decodes to B, G, R: B = valid, G = v, R = u.
+            ushort b = src[p * 3], g = src[(p * 3) + 1], r = src[(p * 3) + 2];
+            dst[p * 2] = (r - KittiZero) / KittiScale;
+            dst[(p * 2) + 1] = (g - KittiZero) / KittiScale;
+            bool valid = b != 0;
+            mask[p] = valid ? (byte)1 : (byte)0;
+            anyInvalid |= !valid;
+        }
+
+        if (!anyInvalid)
+        {
+            field.ClearValidMask();
+        }
+
+        return field;
+    }
+
+    private static void WriteKitti(string path, FlowField field)
+    {
+        using var mat = new Mat(field.Height, field.Width, MatType.CV_16UC3);
+        var dst = mat.AsSpan<ushort>();
+        var src = field.Span;
+        bool masked = field.HasValidMask;
+        var mask = masked ? field.ValidMask : default;
+        for (int p = 0; p < field.Width * field.Height; p++)
+        {
+            float u = src[p * 2], v = src[(p * 2) + 1];
+            bool valid = (!masked || mask[p] != 0) && float.IsFinite(u) && float.IsFinite(v);
+            dst[p * 3] = valid ? (ushort)1 : (ushort)0;
+            dst[(p * 3) + 1] = ToKitti(v);
+            dst[(p * 3) + 2] = ToKitti(u);
+        }
+
+        using var file = new AtomicFile(path);
+        if (!Cv2.ImWrite(file.TempPath, mat))
+        {
+            throw new IOException($"{path}: OpenCV could not write the PNG");
+        }
+
+        file.Commit();
+    }
+
+    private static ushort ToKitti(float c)
+    {
+        if (!float.IsFinite(c))
+        {
+            return KittiZero;
+        }
+
+        double k = Math.Round((c * (double)KittiScale) + KittiZero, MidpointRounding.ToEven);
+        return (ushort)Math.Clamp(k, 0, ushort.MaxValue);
+    }
+
+    private static string Printable(ReadOnlySpan<byte> bytes)
+    {
+        var sb = new StringBuilder(bytes.Length);
+        foreach (byte b in bytes)
+        {
+            sb.Append(b is >= 0x20 and < 0x7f ? (char)b : '.');
+        }
+
+        return sb.ToString();
+    }
+
+    [GeneratedRegex(@"'descr'\s*:\s*'([^']*)'")]
+    private static partial Regex NpyDescr();
+
+    [GeneratedRegex(@"'fortran_order'\s*:\s*(True|False)")]
+    private static partial Regex NpyFortran();
+
+    [GeneratedRegex(@"'shape'\s*:\s*\(([^)]*)\)")]
+    private static partial Regex NpyShape();
+}

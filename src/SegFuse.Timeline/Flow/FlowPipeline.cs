@@ -1,0 +1,310 @@
+using System.Collections.Concurrent;
+using System.Threading.Channels;
+using OpenCvSharp;
+using SegFuse.IO;
+
+namespace SegFuse.Timeline.Flow;
+
+/// <summary>How <see cref="FlowPipeline"/> computes and stores flow.</summary>
+public sealed record FlowPipelineOptions
+{
+    /// <summary>The flow method.</summary>
+    public FlowMethod Method { get; init; } = FlowMethod.Farneback;
+
+    /// <summary>Backward (frame t into t − 1, frames 1..N−1) or forward (t into t + 1, frames 0..N−2).</summary>
+    public FlowDirection Direction { get; init; } = FlowDirection.Backward;
+
+    /// <summary>Compute at 1/Downscale of the frame size, then scale the field back up.</summary>
+    public int Downscale { get; init; } = 1;
+
+    /// <summary>The file format of the outputs.</summary>
+    public FlowFormat Format { get; init; } = FlowFormat.Flo;
+
+    /// <summary>Threads that compute flow (each with its own <see cref="FlowEstimator"/>); default: the processor count.</summary>
+    public int Workers { get; init; } = Environment.ProcessorCount;
+}
+
+/// <summary>
+/// Computes flow for a stream of frames and writes one file per frame (<c>000123.flo</c>, named by the frame the field
+/// belongs to) into a folder, in three stages that overlap: the caller's thread decodes and converts to grey, the
+/// workers compute pairs in parallel, and a writer thread stores the fields. Queues between the stages are bounded,
+/// so memory does not grow with the video, and a slow disk does not hold up the workers until the queue is full.
+/// </summary>
+/// <remarks>
+/// Outputs are written into a hidden staging folder inside the output folder and moved into place only when every
+/// frame is done, so a failed or cancelled run leaves nothing behind.
+/// </remarks>
+public static class FlowPipeline
+{
+    /// <summary>
+    /// Runs the pipeline over <paramref name="frames"/> (8-bit BGR, BGRA or grey, each borrowed only until the next
+    /// item is requested) and writes the fields into <paramref name="outputDir"/>.
+    /// </summary>
+    /// <param name="frames">Decoded frames in order.</param>
+    /// <param name="outputDir">Created if missing; existing files of the same names are replaced at the end.</param>
+    /// <param name="options">Method, direction, downscale, format, workers.</param>
+    /// <param name="progress">Receives the number of fields written so far (from the writer thread).</param>
+    /// <param name="cancellationToken">Stops all stages; nothing is kept.</param>
+    /// <returns>The number of frames read and of fields written.</returns>
+    public static (int Frames, int Fields) Run(
+        IEnumerable<Mat> frames,
+        string outputDir,
+        FlowPipelineOptions options,
+        IProgress<long>? progress = null,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(frames);
+        ArgumentNullException.ThrowIfNull(outputDir);
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentOutOfRangeException.ThrowIfLessThan(options.Workers, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(options.Downscale, 1);
+
+        Directory.CreateDirectory(outputDir);
+        string staging = Path.Combine(outputDir, $".segfuse-flow-{Environment.ProcessId}-{Guid.NewGuid():N}");
+        Directory.CreateDirectory(staging);
+        try
+        {
+            var result = RunStages(frames, staging, options, progress, cancellationToken);
+            foreach (var file in Directory.EnumerateFiles(staging))
+            {
+                File.Move(file, Path.Combine(outputDir, Path.GetFileName(file)), overwrite: true);
+            }
+
+            return result;
+        }
+        finally
+        {
+            try
+            {
+                Directory.Delete(staging, recursive: true);
+            }
+            catch (IOException)
+            {
+                // Best effort: nothing useful is left in it.
+            }
+        }
+    }
+
+    private static (int Frames, int Fields) RunStages(
+        IEnumerable<Mat> frames, string dir, FlowPipelineOptions options, IProgress<long>? progress, CancellationToken outer)
+    {
+        using var cts = CancellationTokenSource.CreateLinkedTokenSource(outer);
+        var ct = cts.Token;
+        int workers = options.Workers;
+
+        // Decoded pairs wait for a worker; computed fields wait for the writer. Both queues are short.
+        var jobs = Channel.CreateBounded<Job>(new BoundedChannelOptions(workers) { SingleWriter = true });
+        var done = Channel.CreateBounded<(int Index, FlowField Field)>(new BoundedChannelOptions(workers * 2) { SingleReader = true });
+        var fieldPool = new ConcurrentBag<FlowField>();
+        string ext = FlowFile.ExtensionOf(options.Format);
+        var errors = new ConcurrentQueue<Exception>();
+
+        void Fail(Exception e)
+        {
+            errors.Enqueue(e);
+            cts.Cancel();
+        }
+
+        var computeTasks = new Task[workers];
+        for (int w = 0; w < workers; w++)
+        {
+            computeTasks[w] = Task.Factory.StartNew(
+                () =>
+                {
+                    try
+                    {
+                        using var estimator = new FlowEstimator(options.Method, options.Downscale);
+                        while (jobs.Reader.WaitToReadAsync(ct).AsTask().GetAwaiter().GetResult())
+                        {
+                            while (jobs.Reader.TryRead(out var job))
+                            {
+                                try
+                                {
+                                    if (!fieldPool.TryTake(out var field) || field.Width != job.From.Mat.Width || field.Height != job.From.Mat.Height)
+                                    {
+                                        field = new FlowField(job.From.Mat.Width, job.From.Mat.Height);
+                                    }
+
+                                    estimator.Compute(job.From.Mat, job.To.Mat, field);
+                                    done.Writer.WriteAsync((job.Index, field), ct).AsTask().GetAwaiter().GetResult();
+                                }
+                                finally
+                                {
+                                    job.From.Release();
+                                    job.To.Release();
+                                }
+                            }
+                        }
+                    }
+                    catch (OperationCanceledException) when (ct.IsCancellationRequested)
+                    {
+                    }
+                    catch (Exception e) when (e is not OutOfMemoryException)
+                    {
+                        Fail(e);
+                    }
+                },
+                CancellationToken.None,
+                TaskCreationOptions.LongRunning,
+                TaskScheduler.Default);
+        }
+
+        int written = 0;
+        var writer = Task.Factory.StartNew(
+            () =>
+            {
+                try
+                {
+                    while (done.Reader.WaitToReadAsync(ct).AsTask().GetAwaiter().GetResult())
+                    {
+                        while (done.Reader.TryRead(out var item))
+                        {
+                            FlowFile.Write(Path.Combine(dir, FrameFiles.NameOf(item.Index, ext)), item.Field);
+                            fieldPool.Add(item.Field);
+                            progress?.Report(Interlocked.Increment(ref written));
+                        }
+                    }
+                }
+                catch (OperationCanceledException) when (ct.IsCancellationRequested)
+                {
+                }
+                catch (Exception e) when (e is not OutOfMemoryException)
+                {
+                    Fail(e);
+                }
+            },
+            CancellationToken.None,
+            TaskCreationOptions.LongRunning,
+            TaskScheduler.Default);
+
+        int frameCount = 0;
+        GreyFrame? previous = null;
+        bool fedAll = false;
+        try
+        {
+            foreach (var frame in frames)
+            {
+                ct.ThrowIfCancellationRequested();
+                var grey = GreyFrame.From(frame);
+                if (previous is not null && (grey.Mat.Width != previous.Mat.Width || grey.Mat.Height != previous.Mat.Height))
+                {
+                    grey.Release();
+                    throw new InvalidDataException($"frame {frameCount} is {frame.Width}x{frame.Height}, frame {frameCount - 1} was {previous.Mat.Width}x{previous.Mat.Height}");
+                }
+
+                if (previous is not null)
+                {
+                    // Backward flow belongs to the later frame (t → t − 1), forward to the earlier (t → t + 1).
+                    var job = options.Direction == FlowDirection.Backward
+                        ? new Job(frameCount, grey.Retain(), previous.Retain())
+                        : new Job(frameCount - 1, previous.Retain(), grey.Retain());
+                    if (!TryQueue(jobs.Writer, job, ct))
+                    {
+                        job.From.Release();
+                        job.To.Release();
+                        break;
+                    }
+                }
+
+                previous?.Release();
+                previous = grey;
+                frameCount++;
+            }
+
+            fedAll = !ct.IsCancellationRequested;
+        }
+        finally
+        {
+            // On any way out: stop feeding, stop everything if the feed did not finish, and wait for every stage.
+            previous?.Release();
+            jobs.Writer.TryComplete();
+            if (!fedAll)
+            {
+                cts.Cancel();
+            }
+
+            Task.WaitAll(computeTasks, CancellationToken.None);
+            done.Writer.TryComplete();
+            writer.Wait(CancellationToken.None);
+            while (jobs.Reader.TryRead(out var left))
+            {
+                left.From.Release();
+                left.To.Release();
+            }
+        }
+
+        if (errors.TryDequeue(out var error))
+        {
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(error).Throw();
+        }
+
+        outer.ThrowIfCancellationRequested();
+        return (frameCount, written);
+    }
+
+    private static bool TryQueue(ChannelWriter<Job> writer, Job job, CancellationToken ct)
+    {
+        try
+        {
+            writer.WriteAsync(job, ct).AsTask().GetAwaiter().GetResult();
+            return true;
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+            return false;
+        }
+    }
+
+    private readonly record struct Job(int Index, GreyFrame From, GreyFrame To);
+
+    /// <summary>A grey frame shared by the two pairs it belongs to; disposed when the last holder releases it.</summary>
+    private sealed class GreyFrame
+    {
+        private int _refs = 1;
+
+        private GreyFrame(Mat mat) => Mat = mat;
+
+        public Mat Mat { get; }
+
+        public static GreyFrame From(Mat frame)
+        {
+            if (frame.Depth() != MatType.CV_8U)
+            {
+                throw new ArgumentException("frames must be 8-bit images", nameof(frame));
+            }
+
+            var grey = new Mat();
+            switch (frame.Channels())
+            {
+                case 1:
+                    frame.CopyTo(grey);
+                    break;
+                case 3:
+                    Cv2.CvtColor(frame, grey, ColorConversionCodes.BGR2GRAY);
+                    break;
+                case 4:
+                    Cv2.CvtColor(frame, grey, ColorConversionCodes.BGRA2GRAY);
+                    break;
+                default:
+                    grey.Dispose();
+                    throw new ArgumentException($"frames with {frame.Channels()} channels are not supported", nameof(frame));
+            }
+
+            return new GreyFrame(grey);
+        }
+
+        public GreyFrame Retain()
+        {
+            Interlocked.Increment(ref _refs);
+            return this;
+        }
+
+        public void Release()
+        {
+            if (Interlocked.Decrement(ref _refs) == 0)
+            {
+                Mat.Dispose();
+            }
+        }
+    }
+}
