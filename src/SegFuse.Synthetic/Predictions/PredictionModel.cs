@@ -67,7 +67,7 @@ internal sealed class PredictionModel
     }
 
     /// <summary>Errors per frame: how many new blobs on average.</summary>
-    public double BlobRate { get; init; } = 2.2;
+    public double BlobRate { get; init; } = 3.5;
 
     /// <summary>Probability that a frame starts a whole-frame failure.</summary>
     public double FailureRate { get; init; } = 0.015;
@@ -364,17 +364,55 @@ internal sealed class PredictionModel
                 continue;
             }
 
-            // A pixel of that class (rejection sampling inside its bounding box).
+            // Confusions into classes that are not in the frame are rarer.
+            var options = Confusions[from];
+            float total = 0;
+            foreach (var (target, weight) in options)
+            {
+                total += weight * (_classPixels[target] > 0 ? 1f : 0.2f);
+            }
+
+            float choose = (float)rng.NextDouble() * total;
+            byte to = options[^1].To;
+            foreach (var (target, weight) in options)
+            {
+                choose -= weight * (_classPixels[target] > 0 ? 1f : 0.2f);
+                if (choose <= 0)
+                {
+                    to = target;
+                    break;
+                }
+            }
+
+            // The blob's size follows the extent of the class in the frame (part of a car, a patch of road), and
+            // a large class is confused in patches the size of the smaller class (road taken for sidewalk).
+            float extentFrom = MathF.Sqrt(_classPixels[from] / MathF.PI);
+            float extentTo = MathF.Sqrt(_classPixels[to] / MathF.PI);
+            float extent = MathF.Min(extentFrom, MathF.Max(extentTo, 0.3f * extentFrom));
+            float radius = Math.Clamp(extent * (float)rng.Range(0.25, 0.75), 2f * MathF.Max(_scale, 0.5f), 0.13f * _height);
+
+            // A pixel of that class (rejection sampling inside its bounding box), preferably one within the blob's
+            // radius of the class it is confused with: networks confuse classes where they meet.
             var (bx0, by0, bx1, by1) = _classBox[from];
             int x = -1, y = -1;
-            for (int tries = 0; tries < 400; tries++)
+            int found = 0;
+            for (int tries = 0; tries < 400 && found < 12; tries++)
             {
                 int cx = rng.IntIncl(bx0, bx1), cy = rng.IntIncl(by0, by1);
-                if (_jittered[(cy * _width) + cx] == from)
+                if (_jittered[(cy * _width) + cx] != from)
+                {
+                    continue;
+                }
+
+                found++;
+                if (x < 0 || NearClass(cx, cy, to, radius))
                 {
                     x = cx;
                     y = cy;
-                    break;
+                    if (found > 1 || NearClass(cx, cy, to, radius))
+                    {
+                        break;
+                    }
                 }
             }
 
@@ -383,22 +421,6 @@ internal sealed class PredictionModel
                 continue;
             }
 
-            var options = Confusions[from];
-            float choose = (float)rng.NextDouble() * options.Sum(o => o.Weight);
-            byte to = options[^1].To;
-            foreach (var (target, weight) in options)
-            {
-                choose -= weight;
-                if (choose <= 0)
-                {
-                    to = target;
-                    break;
-                }
-            }
-
-            // The blob's size follows the class's extent in the frame: part of a car, a patch of road.
-            float extent = MathF.Sqrt(_classPixels[from] / MathF.PI);
-            float radius = Math.Clamp(extent * (float)rng.Range(0.25, 0.75), 2f * MathF.Max(_scale, 0.5f), 0.13f * _height);
             int life = rng.Chance(0.5) ? rng.IntIncl(1, 2) : rng.IntIncl(3, 10);
             float drift = 1.2f * _scale;
             _blobs.Add(new Blob
@@ -416,6 +438,22 @@ internal sealed class PredictionModel
                 Fill = (float)rng.Range(0.75, 1.0),
             });
         }
+    }
+
+    /// <summary>Whether a pixel of class <paramref name="label"/> lies at distance <paramref name="r"/> from (x, y) in one of 8 directions.</summary>
+    private bool NearClass(int x, int y, byte label, float r)
+    {
+        for (int k = 0; k < 8; k++)
+        {
+            float angle = k * MathF.PI / 4;
+            int px = x + (int)(MathF.Cos(angle) * r), py = y + (int)(MathF.Sin(angle) * r);
+            if ((uint)px < (uint)_width && (uint)py < (uint)_height && _jittered[(py * _width) + px] == label)
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     private void ApplyBlob(Blob b, Span<ushort> pred)
