@@ -9,5 +9,6 @@ internal static class CommandCatalog
     {
         yield return ScoreCommand.Create(console);
         yield return MergeCommand.Create(console);
+        yield return SampleCommand.Create(console);
     }
 }
