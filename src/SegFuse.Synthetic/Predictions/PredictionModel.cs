@@ -79,7 +79,7 @@ internal sealed class PredictionModel
     /// Writes the prediction for frame <paramref name="frame"/> into <paramref name="output"/>. <paramref name="forwardFlow"/>
     /// (may be empty) moves the live blobs with the scene.
     /// </summary>
-    public void Predict(int frame, LabelMap gt, ReadOnlySpan<int> instance, ReadOnlySpan<float> forwardFlow, LabelMap output)
+    public void Predict(int frame, LabelMap gt, int[] instance, ReadOnlySpan<float> forwardFlow, LabelMap output)
     {
         var rng = new Rng(Hash.Combine((ulong)(uint)_seed, Hash.Combine(0x9E3779B97F4A7C15UL, (ulong)frame)));
         Jitter(rng, gt, instance);
@@ -103,7 +103,7 @@ internal sealed class PredictionModel
         AdvanceBlobs(rng, forwardFlow);
     }
 
-    private void Jitter(Rng rng, LabelMap gt, ReadOnlySpan<int> instance)
+    private void Jitter(Rng rng, LabelMap gt, int[] instance)
     {
         float sigma = MathF.Max(0.6f, JitterPx * _scale);
         for (int i = 0; i < _gridX.Length; i++)
@@ -112,27 +112,32 @@ internal sealed class PredictionModel
             _gridY[i] = (float)rng.Normal() * sigma;
         }
 
-        var src = gt.Span;
-        var dst = _jittered.AsSpan();
-        var dstInstance = _jitteredInstance.AsSpan();
-        for (int y = 0; y < _height; y++)
+        var op = new JitterRows(gt, instance, _jittered, _jitteredInstance, _gridX, _gridY, _gridW, _gridStep, _width, _height);
+        ParallelRows.For(_height, in op);
+    }
+
+    /// <summary>Samples the labels (and instances) through the smooth displacement field, one row at a time.</summary>
+    private readonly struct JitterRows(LabelMap gt, int[] instance, ushort[] dst, int[] dstInstance, float[] gridX, float[] gridY, int gridW, float gridStep, int width, int height) : IRowOperation
+    {
+        public void Invoke(int y)
         {
-            float gy = y / _gridStep;
+            var src = gt.Span;
+            float gy = y / gridStep;
             int iy = (int)gy;
             float fy = gy - iy;
-            for (int x = 0; x < _width; x++)
+            for (int x = 0; x < width; x++)
             {
-                float gx = x / _gridStep;
+                float gx = x / gridStep;
                 int ix = (int)gx;
                 float fx = gx - ix;
-                int g = (iy * _gridW) + ix;
-                float dx = Bilinear(_gridX, g, _gridW, fx, fy);
-                float dy = Bilinear(_gridY, g, _gridW, fx, fy);
-                int sx = Math.Clamp((int)MathF.Round(x + dx), 0, _width - 1);
-                int sy = Math.Clamp((int)MathF.Round(y + dy), 0, _height - 1);
-                int s = (sy * _width) + sx;
-                dst[(y * _width) + x] = src[s];
-                dstInstance[(y * _width) + x] = instance[s];
+                int g = (iy * gridW) + ix;
+                float dx = Bilinear(gridX, g, gridW, fx, fy);
+                float dy = Bilinear(gridY, g, gridW, fx, fy);
+                int sx = Math.Clamp((int)MathF.Round(x + dx), 0, width - 1);
+                int sy = Math.Clamp((int)MathF.Round(y + dy), 0, height - 1);
+                int s = (sy * width) + sx;
+                dst[(y * width) + x] = src[s];
+                dstInstance[(y * width) + x] = instance[s];
             }
         }
     }
