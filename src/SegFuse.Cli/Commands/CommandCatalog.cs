@@ -14,5 +14,6 @@ internal static class CommandCatalog
         yield return AlignCommand.Create(console);
         yield return FlowCommand.Create(console);
         yield return FlowVizCommand.Create(console);
+        yield return SampleCommand.Create(console);
     }
 }
