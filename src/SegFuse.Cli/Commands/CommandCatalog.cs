@@ -7,6 +7,8 @@ internal static class CommandCatalog
 {
     public static IEnumerable<Command> Create(CliConsole console)
     {
+        yield return SegmentCommand.Create(console);
+        yield return ModelTinyCommand.Create(console);
         yield return ScoreCommand.Create(console);
         yield return MergeCommand.Create(console);
         yield return InspectCommand.Create(console);
