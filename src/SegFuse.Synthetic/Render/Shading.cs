@@ -26,15 +26,22 @@ internal enum Face : byte
 /// </summary>
 internal sealed class Shading
 {
-    private static readonly Vector3 SunDir = Vector3.Normalize(new Vector3(0.5f, 0.75f, -0.42f));
+    /// <summary>Unit vector towards the sun (high in the south-east of the start heading).</summary>
+    public static readonly Vector3 SunDir = Vector3.Normalize(new Vector3(0.5f, 0.75f, -0.42f));
     private readonly ValueNoise _noise;
     private readonly IReadOnlyList<Zebra> _zebras;
+    private readonly ShadowMap? _shadows;
 
-    public Shading(ValueNoise noise, IReadOnlyList<Zebra> zebras)
+    public Shading(ValueNoise noise, IReadOnlyList<Zebra> zebras, ShadowMap? shadows = null)
     {
         _noise = noise;
         _zebras = zebras;
+        _shadows = shadows;
     }
+
+    /// <summary>Brightness of the ground (road, sidewalk and grass tops) at (x, z): sky light plus the sun where no shadow falls.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public float GroundLight(float x, float z) => 0.58f + (0.5f * SunDir.Y * (_shadows?.Sunlight(x, z) ?? 1f));
 
     public static Vector3 Haze => new(0.80f, 0.84f, 0.89f);
 
@@ -298,7 +305,7 @@ internal sealed class Shading
                 break;
         }
 
-        float light = Light(face, normalSign);
+        float light = face == Face.Top && p.Material is Material.Block or Material.TreePit ? GroundLight(wx, wz) : Light(face, normalSign);
 
         // Ambient occlusion: vertical surfaces darken towards the ground.
         if (side && wy < 2.5f)
