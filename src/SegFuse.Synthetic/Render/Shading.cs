@@ -29,13 +29,13 @@ internal sealed class Shading
     /// <summary>Unit vector towards the sun (high in the south-east of the start heading).</summary>
     public static readonly Vector3 SunDir = Vector3.Normalize(new Vector3(0.5f, 0.75f, -0.42f));
     private readonly ValueNoise _noise;
-    private readonly IReadOnlyList<Zebra> _zebras;
+    private readonly Zebra[] _zebras;
     private readonly ShadowMap? _shadows;
 
     public Shading(ValueNoise noise, IReadOnlyList<Zebra> zebras, ShadowMap? shadows = null)
     {
         _noise = noise;
-        _zebras = zebras;
+        _zebras = [.. zebras];
         _shadows = shadows;
     }
 
@@ -157,9 +157,9 @@ internal sealed class Shading
             bool crosswalk = absCross > City.RoadHalfWidth + 0.3f && absCross < City.RoadHalfWidth + City.CrosswalkWidth - 0.3f;
             if (!crosswalk)
             {
-                foreach (var zb in _zebras)
+                for (int k = 0; k < _zebras.Length; k++)
                 {
-                    if (zb.RoadAxis == axis && MathF.Abs(along - zb.Along) < (City.CrosswalkWidth / 2) - 0.3f)
+                    if (_zebras[k].RoadAxis == axis && MathF.Abs(along - _zebras[k].Along) < (City.CrosswalkWidth / 2) - 0.3f)
                     {
                         crosswalk = true;
                     }
