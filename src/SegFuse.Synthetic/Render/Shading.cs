@@ -92,7 +92,10 @@ internal sealed class Shading
     public Vector3 Road(float x, float z, float fpx, float fpz)
     {
         float fp = MathF.Max(fpx, fpz);
+        // Large repairs, mid-scale stains and fine grain: real asphalt has structure at every scale, which gives
+        // flow methods something to hold on to where the road moves fastest (near the camera).
         float patches = _noise.Sample(x * 0.07f, z * 0.07f);
+        float stains = _noise.Fbm(x + 517f, z + 211f, 0.45f, 3, fp);
         float grain = _noise.Fbm(x, z, 2.5f, 3, MathF.Min(fpx, fpz));
         float lx = x - (MathF.Round(x / City.PitchX) * City.PitchX);
         float lz = z - (MathF.Round(z / City.PitchZ) * City.PitchZ);
@@ -111,7 +114,7 @@ internal sealed class Shading
             paint = Markings(lz, x, lx, fpz, fpx, 0);
         }
 
-        float v = 0.31f + (0.03f * patches) + (0.055f * grain) - (0.03f * wear);
+        float v = 0.31f + (0.035f * patches) + (0.07f * stains) + (0.07f * grain) - (0.03f * wear) + Repairs(x, z, fpx, fpz);
         var asphalt = new Vector3(v, v, v * 1.04f);
         if (paint > 0)
         {
@@ -120,6 +123,26 @@ internal sealed class Shading
         }
 
         return asphalt;
+    }
+
+    /// <summary>
+    /// Rectangular repair patches of lighter or darker asphalt, one chance in three per 5 m cell, with crisp (box-filtered)
+    /// edges: the large, high-contrast features that coarse pyramid levels of a flow method need.
+    /// </summary>
+    private static float Repairs(float x, float z, float fpx, float fpz)
+    {
+        const float Size = 5f;
+        int cx = (int)MathF.Floor(x / Size), cz = (int)MathF.Floor(z / Size);
+        uint h = Hash.Of(cx, cz, 0x7A7C);
+        if ((h & 3) != 0)
+        {
+            return 0f;
+        }
+
+        float x0 = (cx * Size) + (Hash.Unit(h * 3u) * 2f), x1 = x0 + 1f + (Hash.Unit(h * 5u) * 2f);
+        float z0 = (cz * Size) + (Hash.Unit(h * 7u) * 2f), z1 = z0 + 1f + (Hash.Unit(h * 11u) * 2.5f);
+        float inside = Band(x, x0, x1, fpx) * Band(z, z0, z1, fpz);
+        return inside * (Hash.Unit(h * 13u) < 0.5f ? -0.07f : 0.06f);
     }
 
     private static float Tracks(float lateral)
