@@ -9,5 +9,8 @@ internal static class CommandCatalog
     {
         yield return ScoreCommand.Create(console);
         yield return MergeCommand.Create(console);
+        yield return ServeCommand.Create(console);
+        yield return CompetitionCommand.Create(console);
+        yield return SubmitCommand.Create(console);
     }
 }

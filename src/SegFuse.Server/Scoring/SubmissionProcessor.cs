@@ -31,7 +31,7 @@ internal sealed class SubmissionProcessor(DataFolder data, int scoringThreads)
         Directory.CreateDirectory(workDir);
         string file = Path.Combine(data.Submission(submission.Id), submission.FileName ?? throw new InvalidOperationException($"submission {submission.Id} has no stored file"));
         var rules = RulesFor(competition, frames);
-        var encoding = ParseEncoding(submission.Encoding);
+        var encoding = SubmissionEncoding.Parse(submission.Encoding);
         string display = DisplayName(submission);
         IReadOnlyDictionary<int, string> predictions;
         if (ZipSubmission.LooksLikeZip(file))
@@ -69,23 +69,6 @@ internal sealed class SubmissionProcessor(DataFolder data, int scoringThreads)
         FrameKeys = frames.Select(f => f.Key).ToArray(),
         Labels = competition.Labels,
         MaxUploadBytes = competition.MaxUploadBytes,
-    };
-
-    /// <summary>Parses the stored or submitted encoding name.</summary>
-    /// <exception cref="SegFuseInputException">Unknown name.</exception>
-    public static LabelEncoding ParseEncoding(string? name) => name?.ToLowerInvariant() switch
-    {
-        null or "" or "ids" => LabelEncoding.Ids,
-        "trainids" => LabelEncoding.TrainIds,
-        "color" or "colour" => LabelEncoding.Color,
-        _ => throw new SegFuseInputException("encoding", $"unknown label encoding '{name}' (ids, trainids or color)"),
-    };
-
-    public static string EncodingName(LabelEncoding e) => e switch
-    {
-        LabelEncoding.TrainIds => "trainids",
-        LabelEncoding.Color => "color",
-        _ => "ids",
     };
 
     /// <summary>How errors name the submission: its original file name, never a server path.</summary>

@@ -20,7 +20,6 @@ internal static class Schema
             name             TEXT NOT NULL UNIQUE,
             label_set        TEXT NOT NULL,
             label_set_json   TEXT NOT NULL,
-            frames           INTEGER NOT NULL,
             width            INTEGER NOT NULL,
             height           INTEGER NOT NULL,
             has_instances    INTEGER NOT NULL,
