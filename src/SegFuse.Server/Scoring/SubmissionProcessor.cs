@@ -47,17 +47,28 @@ internal sealed class SubmissionProcessor(DataFolder data, int scoringThreads)
         }
 
         progress?.Report(new StageProgress("scoring", 0, frames.Count));
-        return SubmissionScoring.Score(
-            competition,
-            frames,
-            data.GroundTruth(competition.Id, competition.GtHash),
-            competition.HasInstances ? data.Instances(competition.Id, competition.GtHash) : null,
-            predictions,
-            encoding,
-            Stage(progress, "scoring", frames.Count),
-            scoringThreads,
-            cancellationToken);
+        try
+        {
+            return SubmissionScoring.Score(
+                competition,
+                frames,
+                data.GroundTruth(competition.Id, competition.GtHash),
+                competition.HasInstances ? data.Instances(competition.Id, competition.GtHash) : null,
+                predictions,
+                encoding,
+                Stage(progress, "scoring", frames.Count),
+                scoringThreads,
+                cancellationToken);
+        }
+        catch (SegFuseInputException e) when (IsServerFile(e.Subject))
+        {
+            // A ground-truth file the server holds is missing or unreadable: the server's fault, not the team's.
+            throw new InvalidOperationException($"the competition's ground truth cannot be read: {Redact(e.Message)}", e);
+        }
     }
+
+    private bool IsServerFile(string subject) =>
+        Path.IsPathFullyQualified(subject) && Path.GetFullPath(subject).StartsWith(data.CompetitionsRoot + Path.DirectorySeparatorChar, StringComparison.Ordinal);
 
     /// <summary>The rules a competition's submissions are checked against.</summary>
     public static SubmissionRules RulesFor(Competition competition, IReadOnlyList<CompetitionFrame> frames) => new()
