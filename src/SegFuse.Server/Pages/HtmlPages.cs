@@ -19,13 +19,13 @@ internal static class HtmlPages
         th,td{padding:.45rem .6rem;border-bottom:1px solid #e3e6ea;text-align:left;vertical-align:top}
         th{background:#eef1f5;font-weight:600}
         td.num,th.num{text-align:right;font-variant-numeric:tabular-nums}
-        tr.first td{font-weight:600}
+        tr.first>td{font-weight:600}
         details summary{cursor:pointer;color:#2457a6}
         details table{margin-top:.4rem;box-shadow:none;width:auto}
-        details td{padding:.15rem .5rem}
+        details td{padding:.15rem .5rem;font-weight:400}
         .stale{color:#a15c00}.failed{color:#b00020}.scored{color:#106b2a}.queued,.scoring{color:#2457a6}
         code{background:#eef1f5;padding:.1rem .3rem;border-radius:3px}
-        form.inline{display:inline}
+        form.inline{display:inline}.signed{margin:1rem 0}
         .note{color:#556;font-size:.9rem}
         """;
 
@@ -63,8 +63,10 @@ internal static class HtmlPages
 
         string metric = info.Metric == "score" ? "ADE20K score ((pixel accuracy + mIoU) / 2)" : "mean class IoU";
         string split = board.Split == "private"
-            ? $"<b>private</b> split ({Percent(1 - info.PublicFraction)} of the scored frames): the deadline has passed"
-            : $"<b>public</b> split ({Percent(info.PublicFraction)} of the scored frames) until the deadline; the private split decides the final ranking";
+            ? "<b>private</b> split (the scored frames outside the public split): the deadline has passed"
+            : info.PublicFraction >= 1
+                ? "<b>public</b> split (all scored frames)"
+                : $"<b>public</b> split ({Percent(info.PublicFraction)} of the scored frames) until the deadline; the private split decides the final ranking";
         sb.Append(CultureInfo.InvariantCulture, $"<h2>Leaderboard</h2>\n<p class=\"note\">Ranked by {metric} on the {split}. Each team ranks with the submission it selected, else its best public score; failed submissions never rank. Scores from scorer <code>{E(board.ScorerVersion)}</code> on ground truth <code>{E(board.GtHash[..12])}</code>.");
         if (board.StaleSubmissions > 0)
         {
@@ -96,7 +98,7 @@ internal static class HtmlPages
         }
         else
         {
-            sb.Append(CultureInfo.InvariantCulture, $"<p>Signed in as <b>{E(team)}</b>. <form class=\"inline\" method=\"post\" action=\"/competitions/{info.Id}/signout\"><button type=\"submit\">Sign out</button></form>{(pending ? " <span class=\"note\">(this page refreshes every 5 s while a submission waits)</span>" : string.Empty)}</p>\n");
+            sb.Append(CultureInfo.InvariantCulture, $"<div class=\"signed\">Signed in as <b>{E(team)}</b>. <form class=\"inline\" method=\"post\" action=\"/competitions/{info.Id}/signout\"><button type=\"submit\">Sign out</button></form>{(pending ? " <span class=\"note\">(this page refreshes every 5 s while a submission waits)</span>" : string.Empty)}</div>\n");
             AppendHistory(sb, info, history ?? []);
         }
 

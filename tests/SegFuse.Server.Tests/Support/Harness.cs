@@ -16,14 +16,14 @@ internal sealed class Harness : IDisposable
 
     private readonly TempDir _dir = new();
 
-    public Harness(int frames = 8, double publicFraction = 0.5, int dailyLimit = 50, long maxUploadBytes = 8L << 20, int width = Width, int height = Height, DateTimeOffset? deadline = null, int seed = 7)
+    public Harness(int frames = 8, double publicFraction = 0.5, int dailyLimit = 50, long maxUploadBytes = 8L << 20, int width = Width, int height = Height, DateTimeOffset? deadline = null, int seed = 7, string name = "test")
     {
         GroundTruth = _dir.Combine("gt");
         Scenes.WriteGroundTruth(GroundTruth, Enumerable.Range(0, frames), width, height, seed);
         Store = CompetitionStore.Open(DataDir);
         CompetitionId = Store.Create(new CompetitionSpec
         {
-            Name = "test",
+            Name = name,
             GroundTruth = GroundTruth,
             Labels = "cityscapes-trainids",
             Layout = DatasetLayout.Frames,

@@ -14,7 +14,7 @@ internal static class Scenes
 
     public static LabelMap GroundTruth(int index, int width, int height, int seed)
     {
-        var rng = new Random(HashCode.Combine(seed, index));
+        var rng = new Random(unchecked((seed * 1_000_003) + index));
         var map = new LabelMap(width, height, 10);
         for (int y = height / 3; y < height; y++)
         {
@@ -78,7 +78,7 @@ internal static class Scenes
         foreach (var (index, file) in FrameFiles.List(gtDir, ".png"))
         {
             var gt = LabelPng.Read(file, set);
-            LabelPng.Write(Path.Combine(predDir, Path.GetFileName(file)), Prediction(gt, noise, HashCode.Combine(seed, index)));
+            LabelPng.Write(Path.Combine(predDir, Path.GetFileName(file)), Prediction(gt, noise, unchecked((seed * 1_000_003) + index)));
         }
     }
 
