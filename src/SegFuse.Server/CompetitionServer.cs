@@ -85,7 +85,7 @@ public sealed class CompetitionServer : IAsyncDisposable
             builder.Services.AddSingleton<IHostedService>(worker);
 
             var app = builder.Build();
-            app.Use(HandleErrorsAsync);
+            app.Use((ctx, next) => HandleErrorsAsync(ctx, next, log));
             Endpoints.Map(app, store.Database, options, new SubmissionIntake(store.Database, data, options, worker, log));
             await app.StartAsync(cancellationToken).ConfigureAwait(false);
 
@@ -126,7 +126,7 @@ public sealed class CompetitionServer : IAsyncDisposable
     }
 
     /// <summary>Turns <see cref="ApiException"/> and request-size failures into one JSON error answer.</summary>
-    private static async Task HandleErrorsAsync(HttpContext ctx, RequestDelegate next)
+    private static async Task HandleErrorsAsync(HttpContext ctx, RequestDelegate next, ServerLog log)
     {
         try
         {
@@ -140,6 +140,11 @@ public sealed class CompetitionServer : IAsyncDisposable
         {
             string code = e.StatusCode == StatusCodes.Status413PayloadTooLarge ? "too_large" : "bad_request";
             await WriteErrorAsync(ctx, e.StatusCode, code, e.Message, null).ConfigureAwait(false);
+        }
+        catch (Exception e) when (!ctx.Response.HasStarted && e is not OperationCanceledException)
+        {
+            log.Info($"{ctx.Request.Method} {ctx.Request.Path}: {e.GetType().Name}: {e.Message}");
+            await WriteErrorAsync(ctx, StatusCodes.Status500InternalServerError, "internal", "the server failed to answer this request; the host's log has the details", null).ConfigureAwait(false);
         }
     }
 
