@@ -20,7 +20,7 @@ public sealed partial class DemoTests
             await WaitForAsync(() => server.Output.Contains("team token: ", StringComparison.Ordinal));
             token = TokenLine().Match(server.Output).Groups[1].Value;
             competition = long.Parse(CompetitionLine().Match(server.Output).Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture);
-            string good = Path.Combine(data, "demo", "good.zip");
+            string good = Path.Combine(data, "demo", "predictions.zip");
             Assert.Contains($"segfuse submit --server {server.Url} --competition {competition} --token {token} {good} --wait", server.Output, StringComparison.Ordinal);
 
             using var client = new SegFuseServerClient(new Uri(server.Url + "/"), token);
