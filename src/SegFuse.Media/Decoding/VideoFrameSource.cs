@@ -32,12 +32,16 @@ public sealed class VideoFrameSource : IDisposable
     private bool _ended;
     private bool _disposed;
 
-    private VideoFrameSource(VideoCapture capture, VideoInfo info, Mat? colorFix)
+    private VideoFrameSource(VideoCapture capture, VideoInfo info, Mat? colorFix, VideoProbe? probe)
     {
         _capture = capture;
         Info = info;
         _colorFix = colorFix;
+        Probe = probe;
     }
+
+    /// <summary>What ffprobe said about the file when it was opened; null when ffprobe is not on PATH or probing was off.</summary>
+    public VideoProbe? Probe { get; }
 
     /// <summary>What the file says about itself.</summary>
     public VideoInfo Info { get; }
@@ -119,7 +123,7 @@ public sealed class VideoFrameSource : IDisposable
                 _ => null,
             };
             var fix = actual is { } k ? YuvMatrix.CorrectionBgr(YuvMatrix.Bt601, k) : null;
-            return new VideoFrameSource(capture, info, fix);
+            return new VideoFrameSource(capture, info, fix, probed);
         }
         catch
         {
@@ -158,6 +162,35 @@ public sealed class VideoFrameSource : IDisposable
         FramesRead = index + 1;
         _lastTimestamp = ts;
         frame = new VideoFrame(index, ts, _buffer);
+        return true;
+    }
+
+    /// <summary>Advances one frame without converting its pixels to BGR: faster when only timestamps or a seek are needed.</summary>
+    /// <param name="index">The skipped frame's index.</param>
+    /// <param name="timestamp">The skipped frame's presentation time in seconds.</param>
+    /// <returns>False at the end of the stream.</returns>
+    /// <exception cref="SegFuseInputException">As <see cref="TryRead"/>.</exception>
+    public bool TrySkip(out int index, out double timestamp)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        index = -1;
+        timestamp = 0;
+        if (_ended)
+        {
+            return false;
+        }
+
+        if (!_capture.Grab())
+        {
+            _ended = true;
+            CheckComplete();
+            return false;
+        }
+
+        index = FramesRead;
+        timestamp = NextTimestamp(index, _capture.Get(VideoCaptureProperties.PosMsec));
+        FramesRead = index + 1;
+        _lastTimestamp = timestamp;
         return true;
     }
 

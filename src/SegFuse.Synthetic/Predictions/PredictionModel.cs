@@ -35,6 +35,9 @@ internal sealed class PredictionModel
     private readonly int _gridW;
     private readonly int _gridH;
     private readonly float _gridStep;
+    private readonly long[] _classPixels = new long[TrainIds.Count];
+    private readonly double[] _classWeight = new double[TrainIds.Count];
+    private readonly (int X0, int Y0, int X1, int Y1)[] _classBox = new (int, int, int, int)[TrainIds.Count];
     private int _failureLeft;
     private FailureKind _failure;
     private Rng _failureRng = new(0);
@@ -64,7 +67,7 @@ internal sealed class PredictionModel
     }
 
     /// <summary>Errors per frame: how many new blobs on average.</summary>
-    public double BlobRate { get; init; } = 2.2;
+    public double BlobRate { get; init; } = 3.5;
 
     /// <summary>Probability that a frame starts a whole-frame failure.</summary>
     public double FailureRate { get; init; } = 0.015;
@@ -76,7 +79,7 @@ internal sealed class PredictionModel
     /// Writes the prediction for frame <paramref name="frame"/> into <paramref name="output"/>. <paramref name="forwardFlow"/>
     /// (may be empty) moves the live blobs with the scene.
     /// </summary>
-    public void Predict(int frame, LabelMap gt, ReadOnlySpan<int> instance, ReadOnlySpan<float> forwardFlow, LabelMap output)
+    public void Predict(int frame, LabelMap gt, int[] instance, ReadOnlySpan<float> forwardFlow, LabelMap output)
     {
         var rng = new Rng(Hash.Combine((ulong)(uint)_seed, Hash.Combine(0x9E3779B97F4A7C15UL, (ulong)frame)));
         Jitter(rng, gt, instance);
@@ -100,7 +103,7 @@ internal sealed class PredictionModel
         AdvanceBlobs(rng, forwardFlow);
     }
 
-    private void Jitter(Rng rng, LabelMap gt, ReadOnlySpan<int> instance)
+    private void Jitter(Rng rng, LabelMap gt, int[] instance)
     {
         float sigma = MathF.Max(0.6f, JitterPx * _scale);
         for (int i = 0; i < _gridX.Length; i++)
@@ -109,27 +112,32 @@ internal sealed class PredictionModel
             _gridY[i] = (float)rng.Normal() * sigma;
         }
 
-        var src = gt.Span;
-        var dst = _jittered.AsSpan();
-        var dstInstance = _jitteredInstance.AsSpan();
-        for (int y = 0; y < _height; y++)
+        var op = new JitterRows(gt, instance, _jittered, _jitteredInstance, _gridX, _gridY, _gridW, _gridStep, _width, _height);
+        ParallelRows.For(_height, in op);
+    }
+
+    /// <summary>Samples the labels (and instances) through the smooth displacement field, one row at a time.</summary>
+    private readonly struct JitterRows(LabelMap gt, int[] instance, ushort[] dst, int[] dstInstance, float[] gridX, float[] gridY, int gridW, float gridStep, int width, int height) : IRowOperation
+    {
+        public void Invoke(int y)
         {
-            float gy = y / _gridStep;
+            var src = gt.Span;
+            float gy = y / gridStep;
             int iy = (int)gy;
             float fy = gy - iy;
-            for (int x = 0; x < _width; x++)
+            for (int x = 0; x < width; x++)
             {
-                float gx = x / _gridStep;
+                float gx = x / gridStep;
                 int ix = (int)gx;
                 float fx = gx - ix;
-                int g = (iy * _gridW) + ix;
-                float dx = Bilinear(_gridX, g, _gridW, fx, fy);
-                float dy = Bilinear(_gridY, g, _gridW, fx, fy);
-                int sx = Math.Clamp((int)MathF.Round(x + dx), 0, _width - 1);
-                int sy = Math.Clamp((int)MathF.Round(y + dy), 0, _height - 1);
-                int s = (sy * _width) + sx;
-                dst[(y * _width) + x] = src[s];
-                dstInstance[(y * _width) + x] = instance[s];
+                int g = (iy * gridW) + ix;
+                float dx = Bilinear(gridX, g, gridW, fx, fy);
+                float dy = Bilinear(gridY, g, gridW, fx, fy);
+                int sx = Math.Clamp((int)MathF.Round(x + dx), 0, width - 1);
+                int sy = Math.Clamp((int)MathF.Round(y + dy), 0, height - 1);
+                int s = (sy * width) + sx;
+                dst[(y * width) + x] = src[s];
+                dstInstance[(y * width) + x] = instance[s];
             }
         }
     }
@@ -303,10 +311,45 @@ internal sealed class PredictionModel
 
     private void SpawnBlobs(Rng rng)
     {
+        // Which classes are in the frame, how much of each, and where.
+        Array.Clear(_classPixels);
+        for (int c = 0; c < TrainIds.Count; c++)
+        {
+            _classBox[c] = (int.MaxValue, int.MaxValue, -1, -1);
+        }
+
+        for (int y = 0; y < _height; y++)
+        {
+            var row = _jittered.AsSpan(y * _width, _width);
+            for (int x = 0; x < _width; x++)
+            {
+                int c = row[x];
+                if (c < TrainIds.Count)
+                {
+                    _classPixels[c]++;
+                    var (x0, y0, x1, y1) = _classBox[c];
+                    _classBox[c] = (Math.Min(x0, x), Math.Min(y0, y), Math.Max(x1, x), Math.Max(y1, y));
+                }
+            }
+        }
+
+        // Source classes are drawn with weight √area, so small classes are confused relatively more often.
+        double totalWeight = 0;
+        for (int c = 0; c < TrainIds.Count; c++)
+        {
+            _classWeight[c] = Confusions[c].Length > 0 && _classPixels[c] > 0 ? Math.Sqrt(_classPixels[c]) : 0;
+            totalWeight += _classWeight[c];
+        }
+
+        if (totalWeight <= 0)
+        {
+            return;
+        }
+
         // Poisson number of new blobs.
         int count = 0;
         double l = Math.Exp(-BlobRate), p = rng.NextDouble();
-        while (p > l && count < 20)
+        while (p > l && count < 30)
         {
             count++;
             p *= rng.NextDouble();
@@ -314,49 +357,84 @@ internal sealed class PredictionModel
 
         for (int k = 0; k < count; k++)
         {
-            // A random pixel decides where the blob lands and what it confuses; small classes get a second chance.
-            int tries = 0;
-            int x = 0, y = 0;
-            ushort from = 0;
-            while (tries++ < 6)
+            double pick = rng.NextDouble() * totalWeight;
+            int from = 0;
+            while (from < TrainIds.Count - 1 && (pick -= _classWeight[from]) > 0)
             {
-                x = rng.Int(_width);
-                y = rng.Int(_height);
-                from = _jittered[(y * _width) + x];
-                if (from < Confusions.Length && Confusions[from].Length > 0 && (IsSmallClass(from) || rng.Chance(0.55)))
-                {
-                    break;
-                }
+                from++;
             }
 
-            if (from >= Confusions.Length || Confusions[from].Length == 0)
+            if (_classWeight[from] <= 0)
             {
                 continue;
             }
 
+            // Confusions into classes that are not in the frame are rarer.
             var options = Confusions[from];
-            float pick = (float)rng.NextDouble() * options.Sum(o => o.Weight);
+            float total = 0;
+            foreach (var (target, weight) in options)
+            {
+                total += weight * (_classPixels[target] > 0 ? 1f : 0.2f);
+            }
+
+            float choose = (float)rng.NextDouble() * total;
             byte to = options[^1].To;
             foreach (var (target, weight) in options)
             {
-                pick -= weight;
-                if (pick <= 0)
+                choose -= weight * (_classPixels[target] > 0 ? 1f : 0.2f);
+                if (choose <= 0)
                 {
                     to = target;
                     break;
                 }
             }
 
-            float radius = (float)(IsSmallClass(from) ? rng.Range(0.03, 0.09) : rng.Range(0.04, 0.16)) * _height;
+            // The blob's size follows the extent of the class in the frame (part of a car, a patch of road), and
+            // a large class is confused in patches the size of the smaller class (road taken for sidewalk).
+            float extentFrom = MathF.Sqrt(_classPixels[from] / MathF.PI);
+            float extentTo = MathF.Sqrt(_classPixels[to] / MathF.PI);
+            float extent = MathF.Min(extentFrom, MathF.Max(extentTo, 0.3f * extentFrom));
+            float radius = Math.Clamp(extent * (float)rng.Range(0.25, 0.75), 2f * MathF.Max(_scale, 0.5f), 0.13f * _height);
+
+            // A pixel of that class (rejection sampling inside its bounding box), preferably one within the blob's
+            // radius of the class it is confused with: networks confuse classes where they meet.
+            var (bx0, by0, bx1, by1) = _classBox[from];
+            int x = -1, y = -1;
+            int found = 0;
+            for (int tries = 0; tries < 400 && found < 12; tries++)
+            {
+                int cx = rng.IntIncl(bx0, bx1), cy = rng.IntIncl(by0, by1);
+                if (_jittered[(cy * _width) + cx] != from)
+                {
+                    continue;
+                }
+
+                found++;
+                if (x < 0 || NearClass(cx, cy, to, radius))
+                {
+                    x = cx;
+                    y = cy;
+                    if (found > 1 || NearClass(cx, cy, to, radius))
+                    {
+                        break;
+                    }
+                }
+            }
+
+            if (x < 0)
+            {
+                continue;
+            }
+
             int life = rng.Chance(0.5) ? rng.IntIncl(1, 2) : rng.IntIncl(3, 10);
             float drift = 1.2f * _scale;
             _blobs.Add(new Blob
             {
                 X = x,
                 Y = y,
-                Rx = radius * (float)rng.Range(0.7, 1.5),
-                Ry = radius * (float)rng.Range(0.6, 1.2),
-                From = from,
+                Rx = radius * (float)rng.Range(0.7, 1.4),
+                Ry = radius * (float)rng.Range(0.7, 1.3),
+                From = (ushort)from,
                 To = to,
                 Life = life,
                 Vx = (float)rng.Range(-drift, drift),
@@ -367,8 +445,21 @@ internal sealed class PredictionModel
         }
     }
 
-    private static bool IsSmallClass(ushort label) => label is TrainIds.Person or TrainIds.Rider or TrainIds.Car or TrainIds.Truck or TrainIds.Bus
-        or TrainIds.Motorcycle or TrainIds.Bicycle or TrainIds.Wall or TrainIds.Fence or TrainIds.TrafficSign or TrainIds.TrafficLight or TrainIds.Terrain;
+    /// <summary>Whether a pixel of class <paramref name="label"/> lies at distance <paramref name="r"/> from (x, y) in one of 8 directions.</summary>
+    private bool NearClass(int x, int y, byte label, float r)
+    {
+        for (int k = 0; k < 8; k++)
+        {
+            float angle = k * MathF.PI / 4;
+            int px = x + (int)(MathF.Cos(angle) * r), py = y + (int)(MathF.Sin(angle) * r);
+            if ((uint)px < (uint)_width && (uint)py < (uint)_height && _jittered[(py * _width) + px] == label)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
 
     private void ApplyBlob(Blob b, Span<ushort> pred)
     {
@@ -453,7 +544,7 @@ internal sealed class PredictionModel
         table[TrainIds.Vegetation] = [(TrainIds.Terrain, 0.6f), (TrainIds.Building, 0.4f)];
         table[TrainIds.Terrain] = [(TrainIds.Vegetation, 0.5f), (TrainIds.Sidewalk, 0.3f), (TrainIds.Road, 0.2f)];
         table[TrainIds.Sky] = [(TrainIds.Building, 0.5f), (TrainIds.Vegetation, 0.5f)];
-        table[TrainIds.Person] = [(TrainIds.Rider, 1f)];
+        table[TrainIds.Person] = [(TrainIds.Rider, 0.6f), (TrainIds.Pole, 0.2f), (TrainIds.Sidewalk, 0.2f)];
         table[TrainIds.Rider] = [(TrainIds.Person, 0.7f), (TrainIds.Bicycle, 0.3f)];
         table[TrainIds.Car] = [(TrainIds.Truck, 0.8f), (TrainIds.Bus, 0.2f)];
         table[TrainIds.Truck] = [(TrainIds.Car, 0.5f), (TrainIds.Bus, 0.5f)];

@@ -104,11 +104,11 @@ internal sealed class Shading
             paint = Markings(lz, x, lx, fpz, fpx, 0);
         }
 
-        float v = 0.30f + (0.045f * patches) + (0.05f * grain) - (0.035f * wear);
+        float v = 0.31f + (0.03f * patches) + (0.055f * grain) - (0.03f * wear);
         var asphalt = new Vector3(v, v, v * 1.04f);
         if (paint > 0)
         {
-            float worn = 0.84f + (0.5f * grain);
+            float worn = 0.9f + (0.25f * grain);
             asphalt = Vector3.Lerp(asphalt, new Vector3(0.86f, 0.86f, 0.83f) * worn, paint);
         }
 
@@ -332,6 +332,13 @@ internal sealed class Shading
             return Kerb(x + z, edge, fp) * 1.04f;
         }
 
+        // A grass verge between the kerb stones and the pavement, away from the corners.
+        if (p.Verge > 0 && edge < 0.25f + p.Verge && CornerDistance(in p, x, z) > 7f)
+        {
+            label = TrainIds.Terrain;
+            return Grass(x, z, fp);
+        }
+
         // Pavers 0.5 m square with darker joints and a little colour per stone.
         const float Tile = 0.5f;
         float joints = MathF.Max(Pulse(x, Tile, Tile - 0.03f, Tile, fpx), Pulse(z, Tile, Tile - 0.03f, Tile, fpz));
@@ -340,6 +347,12 @@ internal sealed class Shading
         float stains = _noise.Fbm(x, z, 0.3f, 3, fp);
         var baseColor = Rgb(p.Color0);
         return baseColor * (0.97f + stone + (0.07f * stains)) * (1f - (0.28f * joints));
+    }
+
+    private static float CornerDistance(in Prism p, float x, float z)
+    {
+        float dx = MathF.Min(x - p.X0, p.X1 - x), dz = MathF.Min(z - p.Z0, p.Z1 - z);
+        return MathF.Max(dx, dz);
     }
 
     private Vector3 Grass(float x, float z, float fp)

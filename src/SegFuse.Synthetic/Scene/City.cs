@@ -17,7 +17,7 @@ internal static class City
     public const float ParkingOffset = 5.3f;
 
     /// <summary>Distance of the cyclists' line from the road's centre line.</summary>
-    public const float BikeOffset = 3.3f;
+    public const float BikeOffset = 3.75f;
 
     /// <summary>Distance of the painted line between the driving and the parking lane from the centre line.</summary>
     public const float EdgeLineOffset = 3.6f;

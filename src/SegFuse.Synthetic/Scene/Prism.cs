@@ -80,6 +80,9 @@ internal struct Prism
     /// <summary>A material parameter (floor height of a building, facing sign of a plate, ...).</summary>
     public float Param;
 
+    /// <summary>Block slabs: width of the grass verge along the kerb (0 = none).</summary>
+    public float Verge;
+
     public readonly bool HasCutout => Cutout != Cutout.None;
 
     public readonly float CenterX => (X0 + X1) * 0.5f;

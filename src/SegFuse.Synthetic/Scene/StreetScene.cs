@@ -18,7 +18,7 @@ internal sealed class StreetScene
         Height = height;
         Focal = (float)(width / 2.0 / Math.Tan(FieldOfViewDeg * Math.PI / 360.0));
         Cx = (width / 2f) - 0.5f;
-        Cy = (height * 0.47f) - 0.5f;
+        Cy = (height * 0.44f) - 0.5f;
         Ego = new EgoMotion(seed, t1 + 2.0, height, Cy);
         StartZebra = new Zebra(1, (float)Ego.StartZ + 5.6f);
 

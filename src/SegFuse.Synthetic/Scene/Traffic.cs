@@ -216,14 +216,14 @@ internal sealed class Traffic
         }
 
         bool vehicle = actor.Kind is ObjectKind.Car or ObjectKind.Truck or ObjectKind.Bus;
-        double egoMargin = vehicle ? 0.9 : 0.6;
+        double egoMargin = vehicle ? 0.9 : actor.Kind == ObjectKind.Cyclist ? 0.2 : 0.6;
         for (int k = 0; k < n; k++)
         {
             foreach (var (cx, cz) in _ego[k])
             {
                 double dx = Math.Max(Math.Abs(cx - track[k].X) - actor.HalfX, 0);
                 double dz = Math.Max(Math.Abs(cz - track[k].Z) - actor.HalfZ, 0);
-                if ((dx * dx) + (dz * dz) < (1.15 + egoMargin) * (1.15 + egoMargin))
+                if ((dx * dx) + (dz * dz) < (1.0 + egoMargin) * (1.0 + egoMargin))
                 {
                     Rejected++;
                     return false;

@@ -93,6 +93,7 @@ internal sealed class World
             Seed = Hash.Of(i, j, _seed),
             Color0 = rng.Chance(0.5) ? 0xA7A39Bu : 0x9E9C98u,
             Param = City.SidewalkWidth,
+            Verge = rng.Chance(0.45) ? (float)rng.Range(1.2, 1.8) : 0,
         };
         _prisms.Add(block);
         var frame = new BlockFrame(bx0, bx1, bz0, bz1);
@@ -123,6 +124,27 @@ internal sealed class World
             float x = (float)rng.Range(bx0 + margin, bx1 - margin);
             float z = (float)rng.Range(bz0 + margin, bz1 - margin);
             Tree(x, z, (float)rng.Range(2.6, 5.5), (float)rng.Range(5.5, 10.5), rng, pit: false);
+        }
+
+        // Bicycles parked on the sidewalk, against the buildings.
+        int bikes = rng.IntIncl(0, 3);
+        for (int k = 0; k < bikes; k++)
+        {
+            int edge = rng.Int(4);
+            float along = (float)rng.Range(frame.AlongStart(edge) + 10, frame.AlongEnd(edge) - 10);
+            var (x, z) = frame.Point(edge, along, City.SidewalkWidth - 0.45f);
+            var kind = rng.Chance(0.8) ? ObjectKind.Cyclist : ObjectKind.Motorcycle;
+            if (kind == ObjectKind.Cyclist)
+            {
+                // A bicycle without its rider: only the first prism.
+                var list = new List<Prism>();
+                Objects.Add(list, kind, x, z, City.KerbHeight, (byte)(edge < 2 ? 1 : 0), 1, (uint)rng.NextU64(), NewInstance(), -1);
+                _prisms.Add(list[0]);
+            }
+            else
+            {
+                Objects.Add(_prisms, kind, x, z, City.KerbHeight, (byte)(edge < 2 ? 1 : 0), 1, (uint)rng.NextU64(), NewInstance(), -1);
+            }
         }
 
         if (park)
@@ -200,7 +222,7 @@ internal sealed class World
         float inset = edge < 2 ? 0 : City.SidewalkWidth + 12;
         float a0 = f.AlongStart(edge) + (edge < 2 ? City.SidewalkWidth : inset);
         float a1 = f.AlongEnd(edge) - (edge < 2 ? City.SidewalkWidth : inset);
-        float setback = rng.Chance(0.28) ? (float)rng.Range(3, 6) : 0;
+        float setback = rng.Chance(0.4) ? (float)rng.Range(3, 6) : 0;
         float front = City.SidewalkWidth + setback;
         if (setback > 0)
         {
@@ -252,6 +274,7 @@ internal sealed class World
     private void FrontBoundary(BlockFrame f, int edge, float a0, float a1, Rng rng)
     {
         double kind = rng.NextDouble();
+        kind = kind < 0.35 ? 0.7 : kind < 0.7 ? 0.4 : 0.1;
         float d = City.SidewalkWidth;
         float a = a0;
         while (a < a1 - 3)
@@ -298,16 +321,16 @@ internal sealed class World
         var rng = new Rng(Hash.Combine((ulong)(uint)_seed, Hash.Of(road, segment, 0x9a7 + axis)));
         float line = road * (axis == 1 ? City.PitchX : City.PitchZ);
         float pitch = axis == 1 ? City.PitchZ : City.PitchX;
-        float start = (segment * pitch) + City.RoadHalfWidth + City.CrosswalkWidth + 9;
-        float end = ((segment + 1) * pitch) - City.RoadHalfWidth - City.CrosswalkWidth - 9;
+        float start = (segment * pitch) + City.RoadHalfWidth + City.CrosswalkWidth + 4;
+        float end = ((segment + 1) * pitch) - City.RoadHalfWidth - City.CrosswalkWidth - 4;
         for (int side = -1; side <= 1; side += 2)
         {
             float a = start + (float)rng.Range(0, 6);
             while (a < end)
             {
-                if (rng.Chance(0.2))
+                if (rng.Chance(0.12))
                 {
-                    a += (float)rng.Range(6, 22);
+                    a += (float)rng.Range(5, 16);
                     continue;
                 }
 
@@ -344,7 +367,7 @@ internal sealed class World
     {
         foreach (var zb in _zebras)
         {
-            if (zb.RoadAxis == axis && a1 > zb.Along - 8 && a0 < zb.Along + 8)
+            if (zb.RoadAxis == axis && a1 > zb.Along - 5 && a0 < zb.Along + 5)
             {
                 return true;
             }

@@ -1,0 +1,336 @@
+using System.Threading.Channels;
+using OpenCvSharp;
+using SegFuse.IO;
+using SegFuse.Labels;
+using SegFuse.Media.Decoding;
+using SegFuse.Media.Encoding;
+
+namespace SegFuse.Media.Rendering;
+
+/// <summary>
+/// Renders a folder of per-frame label maps to an H.264 MP4 (YouTube preset): palette, overlay or side-by-side,
+/// optionally with a legend. The output has exactly one frame per label map, in frame-index order.
+/// </summary>
+/// <remarks>
+/// Label PNGs are read and decoded on a loader task a few frames ahead while this thread composes and ffmpeg encodes,
+/// so the work spreads over the cores and memory stays flat. On an error or cancellation nothing is left under
+/// <see cref="RenderRequest.OutPath"/>.
+/// </remarks>
+public static class LabelVideoRenderer
+{
+    /// <summary>The frame rate used when neither <see cref="RenderRequest.Fps"/> nor a footage video gives one.</summary>
+    public const double DefaultFps = 30;
+
+    /// <summary>Renders <paramref name="request"/>.</summary>
+    /// <param name="request">What to render.</param>
+    /// <param name="progress">Receives the number of frames written so far; its total is <see cref="CountFrames"/>.</param>
+    /// <param name="warn">Receives warnings (e.g. footage of another size that is scaled).</param>
+    /// <param name="cancellationToken">Stops the render; the output is then discarded.</param>
+    /// <exception cref="SegFuseInputException">Bad options or input files (the message names the file or option).</exception>
+    public static RenderResult Render(RenderRequest request, IProgress<long>? progress = null, Action<string>? warn = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        Validate(request);
+        var files = FrameFiles.List(request.LabelsDir, ".png");
+        if (files.Count == 0)
+        {
+            throw new SegFuseInputException(request.LabelsDir, "holds no label PNGs");
+        }
+
+        SortedDictionary<int, string>? compare = null;
+        if (request.CompareDir is not null)
+        {
+            compare = FrameFiles.List(request.CompareDir, ".png");
+            var missing = files.Keys.FirstOrDefault(k => !compare.ContainsKey(k), -1);
+            if (missing >= 0 || compare.Count != files.Count)
+            {
+                throw new SegFuseInputException(
+                    request.CompareDir,
+                    missing >= 0
+                        ? $"has no label map for frame index {missing} (of {files.Count} in {request.LabelsDir})"
+                        : $"holds {compare.Count} label maps where {request.LabelsDir} holds {files.Count}");
+            }
+        }
+
+        using var video = request.VideoPath is null ? null : VideoFrameSource.Open(request.VideoPath);
+        double fps = request.Fps ?? video?.Info.Fps ?? DefaultFps;
+        if (!(fps > 0 && fps <= 1000))
+        {
+            throw new SegFuseInputException("--fps", $"must be between 0 and 1000 frames per second, got {fps}");
+        }
+
+        var colorizer = new LabelColorizer(request.Set);
+        using var loader = new CancellationTokenSource();
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, loader.Token);
+        var channel = Channel.CreateBounded<Item>(new BoundedChannelOptions(3) { SingleReader = true, SingleWriter = true });
+        var loadTask = Task.Run(() => Load(request, files, compare, channel.Writer, linked.Token), CancellationToken.None);
+        try
+        {
+            return Encode(request, colorizer, video, fps, files.Count, channel.Reader, progress, warn, cancellationToken);
+        }
+        finally
+        {
+            loader.Cancel();
+            try
+            {
+                loadTask.GetAwaiter().GetResult();
+            }
+            catch (OperationCanceledException)
+            {
+                // Stopped because the encoder stopped first.
+            }
+            catch (SegFuseInputException)
+            {
+                // Already reported through the channel.
+            }
+        }
+    }
+
+    /// <summary>How many frames a render of <paramref name="labelsDir"/> writes (one per label PNG).</summary>
+    public static int CountFrames(string labelsDir) => FrameFiles.List(labelsDir, ".png").Count;
+
+    private static void Validate(RenderRequest r)
+    {
+        if (r.Alpha is < 0 or > 1 || double.IsNaN(r.Alpha))
+        {
+            throw new SegFuseInputException("--alpha", $"must be between 0 and 1, got {r.Alpha}");
+        }
+
+        switch (r.Mode)
+        {
+            case RenderMode.Palette when r.Legend:
+                throw new SegFuseInputException("--legend", "palette mode renders only label colours (a submission is decoded pixel by pixel); use --mode overlay or side-by-side for a legend");
+            case RenderMode.Overlay when r.VideoPath is null:
+                throw new SegFuseInputException("--video", "overlay mode needs the footage (--video SRC)");
+            case RenderMode.SideBySide when r.VideoPath is null && r.CompareDir is null:
+                throw new SegFuseInputException("--video", "side-by-side needs the footage (--video SRC), a second prediction folder (--compare DIR), or both");
+            case not RenderMode.SideBySide when r.CompareDir is not null:
+                throw new SegFuseInputException("--compare", "a second prediction folder is only used in side-by-side mode");
+        }
+    }
+
+    private sealed record Item(int Index, string File, LabelMap Map, LabelMap? Compare);
+
+    private static async Task Load(RenderRequest r, SortedDictionary<int, string> files, SortedDictionary<int, string>? compare, ChannelWriter<Item> writer, CancellationToken ct)
+    {
+        Exception? error = null;
+        try
+        {
+            string? firstFile = null;
+            int w = 0, h = 0;
+            foreach (var (index, file) in files)
+            {
+                ct.ThrowIfCancellationRequested();
+                var map = LabelPng.Read(file, r.Set, r.Encoding);
+                if (firstFile is null)
+                {
+                    (firstFile, w, h) = (file, map.Width, map.Height);
+                }
+                else if (map.Width != w || map.Height != h)
+                {
+                    throw new SegFuseInputException(file, $"is {map.Width}x{map.Height} where {Path.GetFileName(firstFile)} is {w}x{h}; every label map must have one size");
+                }
+
+                LabelMap? other = null;
+                if (compare is not null)
+                {
+                    string cf = compare[index];
+                    other = LabelPng.Read(cf, r.Set, r.Encoding);
+                    if (other.Width != w || other.Height != h)
+                    {
+                        throw new SegFuseInputException(cf, $"is {other.Width}x{other.Height} where {Path.GetFileName(firstFile)} is {w}x{h}; every label map must have one size");
+                    }
+                }
+
+                await writer.WriteAsync(new Item(index, file, map, other), ct).ConfigureAwait(false);
+            }
+        }
+        catch (Exception e)
+        {
+            error = e;
+            throw;
+        }
+        finally
+        {
+            writer.TryComplete(error);
+        }
+    }
+
+    private static RenderResult Encode(
+        RenderRequest r,
+        LabelColorizer colorizer,
+        VideoFrameSource? video,
+        double fps,
+        int total,
+        ChannelReader<Item> reader,
+        IProgress<long>? progress,
+        Action<string>? warn,
+        CancellationToken ct)
+    {
+        using var colored = new Mat();
+        using var colored2 = new Mat();
+        using var footage = new Mat();
+        using var output = new Mat();
+        Mat? legend = null;
+        H264VideoWriter? writer = null;
+        bool warnedSize = false;
+        try
+        {
+            int written = 0;
+            while (Next(reader, ct) is { } item)
+            {
+                int w = item.Map.Width, h = item.Map.Height;
+                bool direct = r.Mode == RenderMode.Palette && !r.Legend;
+                colorizer.Colorize(item.Map, direct ? output : colored);
+                if (item.Compare is not null)
+                {
+                    colorizer.Colorize(item.Compare, colored2);
+                }
+
+                if (video is not null && r.Mode != RenderMode.Palette)
+                {
+                    var frame = SeekTo(video, item.Index, r.VideoPath!, total);
+                    if (frame.Width != w || frame.Height != h)
+                    {
+                        if (!warnedSize)
+                        {
+                            warn?.Invoke($"{r.VideoPath}: footage is {frame.Width}x{frame.Height}, the label maps {w}x{h}; the footage is scaled to the label maps");
+                            warnedSize = true;
+                        }
+
+                        Cv2.Resize(frame, footage, new Size(w, h), 0, 0, InterpolationFlags.Area);
+                    }
+                    else
+                    {
+                        frame.CopyTo(footage);
+                    }
+                }
+
+                int panels = r.Mode == RenderMode.SideBySide ? (video is not null ? 1 : 0) + 1 + (item.Compare is not null ? 1 : 0) : 1;
+                if (legend is null && r.Legend)
+                {
+                    legend = Legend.Draw(LegendClasses(r.Set, item.Map), panels * w);
+                }
+
+                int outW = panels * w, outH = h + (legend?.Height ?? 0);
+                output.Create(outH, outW, MatType.CV_8UC3);
+                if (!direct)
+                {
+                    Compose(r, colored, colored2, footage, item.Compare is not null, video is not null, w, h, output);
+                }
+
+                if (legend is not null)
+                {
+                    using var strip = new Mat(output, new Rect(0, h, outW, legend.Height));
+                    legend.CopyTo(strip);
+                }
+
+                writer ??= H264VideoWriter.Create(r.OutPath, outW, outH, fps, H264EncoderSettings.YouTube(outW, outH, fps) with { Preset = r.Preset });
+                writer.Write(output, ct);
+                written++;
+                progress?.Report(written);
+            }
+
+            if (writer is null)
+            {
+                throw new SegFuseInputException(r.LabelsDir, "holds no label PNGs");
+            }
+
+            writer.Complete(ct);
+            return new RenderResult(written, writer.EncodedWidth, writer.EncodedHeight, fps, writer.Settings.BitRate, new FileInfo(r.OutPath).Length);
+        }
+        finally
+        {
+            writer?.Dispose();
+            legend?.Dispose();
+        }
+    }
+
+    private static Item? Next(ChannelReader<Item> reader, CancellationToken ct)
+    {
+        try
+        {
+            return reader.WaitToReadAsync(ct).AsTask().GetAwaiter().GetResult() && reader.TryRead(out var item) ? item : null;
+        }
+        catch (ChannelClosedException e) when (e.InnerException is not null)
+        {
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(e.InnerException).Throw();
+            throw;
+        }
+    }
+
+    private static Mat SeekTo(VideoFrameSource video, int index, string path, int labelCount)
+    {
+        while (video.TryRead(out var frame))
+        {
+            if (frame.Index == index)
+            {
+                return frame.Image;
+            }
+        }
+
+        throw new SegFuseInputException(path, $"has {video.FramesRead} frames, but there is a label map for frame index {index} ({labelCount} label maps)");
+    }
+
+    private static void Compose(RenderRequest r, Mat colored, Mat colored2, Mat footage, bool hasCompare, bool hasVideo, int w, int h, Mat output)
+    {
+        switch (r.Mode)
+        {
+            case RenderMode.Palette:
+            {
+                using var dst = new Mat(output, new Rect(0, 0, w, h));
+                colored.CopyTo(dst);
+                break;
+            }
+
+            case RenderMode.Overlay:
+            {
+                using var dst = new Mat(output, new Rect(0, 0, w, h));
+                Cv2.AddWeighted(footage, 1 - r.Alpha, colored, r.Alpha, 0, dst);
+                break;
+            }
+
+            default:
+            {
+                int x = 0;
+                if (hasVideo)
+                {
+                    using var dst = new Mat(output, new Rect(x, 0, w, h));
+                    footage.CopyTo(dst);
+                    x += w;
+                }
+
+                using (var dst = new Mat(output, new Rect(x, 0, w, h)))
+                {
+                    colored.CopyTo(dst);
+                }
+
+                x += w;
+                if (hasCompare)
+                {
+                    using var dst = new Mat(output, new Rect(x, 0, w, h));
+                    colored2.CopyTo(dst);
+                }
+
+                break;
+            }
+        }
+    }
+
+    /// <summary>The evaluated labels; for a large set (ADE20K's 150) only those in the first frame.</summary>
+    private static List<LabelClass> LegendClasses(LabelSet set, LabelMap first)
+    {
+        if (set.Evaluated.Count <= 40)
+        {
+            return [.. set.Evaluated];
+        }
+
+        var present = new HashSet<int>();
+        foreach (ushort id in first.Span)
+        {
+            present.Add(id);
+        }
+
+        return set.Evaluated.Where(c => present.Contains(c.Id)).Take(60).ToList();
+    }
+}
