@@ -31,10 +31,3 @@ public sealed record ServerOptions
     /// <summary>The clock (deadlines, daily limits); tests move it.</summary>
     public TimeProvider Clock { get; init; } = TimeProvider.System;
 }
-
-/// <summary>What this build of the server can score.</summary>
-internal static class ServerCapabilities
-{
-    /// <summary>Whether palette videos can be decoded for scoring.</summary>
-    public const bool Videos = false;
-}

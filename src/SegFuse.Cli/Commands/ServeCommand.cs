@@ -119,7 +119,7 @@ internal static class ServeCommand
         console.Out.WriteLine($"Demo competition {demo.CompetitionId}: {url}/competitions/{demo.CompetitionId}");
         console.Out.WriteLine($"Try a submission as team '{demo.Team}':");
         console.Out.WriteLine($"  segfuse submit --server {url} --competition {demo.CompetitionId} --token {demo.Token} {demo.GoodSubmission} --wait");
-        console.Out.WriteLine($"(another example: {demo.RoughSubmission}; check a file without submitting it with --check)");
+        console.Out.WriteLine($"(other examples: the same predictions as a palette video, {demo.VideoSubmission}; a coarse baseline, {demo.RoughSubmission}; check a file without spending a submission with --check)");
         console.Out.WriteLine($"team token: {demo.Token}");
     }
 }

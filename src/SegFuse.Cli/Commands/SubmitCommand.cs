@@ -13,7 +13,7 @@ internal static class SubmitCommand
     {
         var file = new Argument<FileInfo?>("file")
         {
-            Description = "The submission: a zip of label PNGs (one per scored frame, named by frame index).",
+            Description = "The submission: a palette video of every frame (segfuse render --mode palette) or a zip of label PNGs (one per scored frame, named by frame index).",
             Arity = ArgumentArity.ZeroOrOne,
         };
         var server = new Option<string>("--server") { Description = "The server's address, e.g. http://127.0.0.1:5080.", Required = true };
@@ -27,10 +27,11 @@ internal static class SubmitCommand
         var encoding = new Option<string>("--encoding") { Description = "How the zip's PNGs store labels: ids, trainids or color.", DefaultValueFactory = _ => "ids" };
         var wait = new Option<bool>("--wait") { Description = "Follow the scoring (queue position, progress) and print the public score as the last line." };
         var check = new Option<bool>("--check") { Description = "Only run the server's intake checks locally (size limit, frames, sizes, label ids) against the competition's public metadata; nothing is uploaded and no submission is spent." };
+        var framesOut = new Option<DirectoryInfo?>("--frames-out") { Description = "With --check: write the label PNGs the server would score (000123.png) into this folder, e.g. to run 'segfuse score' on them." };
         var timeout = new Option<double>("--timeout") { Description = "With --wait: give up after this many seconds.", DefaultValueFactory = _ => 3600 };
         var command = new Command("submit", "Submit predictions to a competition server (or check them with --check). With --wait the last line is the public score.")
         {
-            file, server, competition, token, url, encoding, wait, check, timeout,
+            file, server, competition, token, url, encoding, wait, check, framesOut, timeout,
         };
         command.SetGuardedAction(console, async (parse, ct) =>
         {
@@ -64,12 +65,13 @@ internal static class SubmitCommand
                 using var anonymous = new SegFuseServerClient(serverUri, null);
                 var info = await Call(() => anonymous.GetCompetitionAsync(id, ct), path).ConfigureAwait(false);
                 CheckReport report;
-                using (var bar = console.Progress("check", info.ScoredFrames.Count))
+                using (var bar = console.Progress("check", ZipSubmission.LooksLikeZip(path) ? info.ScoredFrames.Count : info.VideoFrames, "frames"))
                 {
-                    report = SubmissionCheck.Run(path, SegFuseServerClient.RulesOf(info), labelEncoding, bar, ct);
+                    report = SubmissionCheck.Run(path, SegFuseServerClient.RulesOf(info), labelEncoding, parse.GetValue(framesOut)?.FullName, bar, ct);
                 }
 
-                console.Out.WriteLine($"{Path.GetFileName(path)}: ok for competition {id} '{info.Name}': {report.FramesChecked} scored frames checked ({info.Width}x{info.Height}, {info.LabelSet} {enc}){(report.IgnoredFrames > 0 ? $", {report.IgnoredFrames} unscored frames ignored" : string.Empty)}, {report.Bytes} of {info.MaxUploadBytes} bytes allowed");
+                string what = report.Kind == SubmissionKind.Video ? $"palette video, {info.VideoFrames} frames decoded" : $"zip, {info.LabelSet} {enc}";
+                console.Out.WriteLine($"{Path.GetFileName(path)}: ok for competition {id} '{info.Name}': {report.FramesChecked} scored frames checked ({info.Width}x{info.Height}, {what}){(report.IgnoredFrames > 0 ? $", {report.IgnoredFrames} unscored frames ignored" : string.Empty)}, {report.Bytes} of {info.MaxUploadBytes} bytes allowed");
                 return 0;
             }
 

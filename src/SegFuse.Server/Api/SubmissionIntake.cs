@@ -97,9 +97,9 @@ internal sealed class SubmissionIntake(Database db, DataFolder data, ServerOptio
                 }
                 else
                 {
-                    throw new SegFuseInputException(display, ServerCapabilities.Videos
-                        ? "is neither a zip of label PNGs nor a readable video"
-                        : "is not a zip archive of label PNGs (this server build scores zip files only)");
+                    VideoSubmission.Inspect(upload.TempPath, display, rules);
+                    kind = SubmissionKinds.Video;
+                    storedName = "submission.video";
                 }
             }
             catch (SegFuseInputException e)

@@ -36,7 +36,7 @@ internal static class Views
         DailyLimit = c.DailyLimit,
         MaxUploadBytes = c.MaxUploadBytes,
         AcceptsUrls = options.FetchCommand is not null,
-        AcceptsVideos = ServerCapabilities.Videos,
+        AcceptsVideos = true,
         ScorerVersion = ScorerVersion.Current,
         GtHash = c.GtHash,
         Metric = SubmissionScoring.HeadlineKey(c.Labels),

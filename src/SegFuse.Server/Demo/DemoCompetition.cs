@@ -1,6 +1,7 @@
 using System.IO.Compression;
 using SegFuse.IO;
 using SegFuse.Labels;
+using SegFuse.Media.Rendering;
 using SegFuse.Scoring;
 using SegFuse.Server.Competitions;
 using SegFuse.Synthetic;
@@ -13,14 +14,16 @@ namespace SegFuse.Server.Demo;
 /// <param name="Token">A fresh token for that team (earlier demo tokens stop working).</param>
 /// <param name="GoodSubmission">A zip of the synthetic sample's per-frame predictions.</param>
 /// <param name="RoughSubmission">A zip of a coarse baseline (the predictions at 1/16 resolution).</param>
+/// <param name="VideoSubmission">The predictions as a palette video (what <c>segfuse render</c> writes).</param>
 /// <param name="BaselineToken">Token of the baseline team when the competition was just created (to seed the leaderboard), else null.</param>
-public sealed record DemoSetup(long CompetitionId, string Team, string Token, string GoodSubmission, string RoughSubmission, string? BaselineToken);
+public sealed record DemoSetup(long CompetitionId, string Team, string Token, string GoodSubmission, string RoughSubmission, string VideoSubmission, string? BaselineToken);
 
 /// <summary>
 /// The built-in demo: a competition on the synthetic sample (<see cref="SyntheticSequence"/>: 24 frames of 320×180 of
 /// the generated drive, Cityscapes train ids), made in code so a newcomer can try the server in one command. Two
 /// example submissions are written beside it: <c>demo/predictions.zip</c> (the sample's imitated per-frame network
-/// predictions) and <c>demo/coarse.zip</c> (the same at 1/16 resolution, a weak baseline).
+/// predictions), <c>demo/predictions.mp4</c> (the same as a palette video) and <c>demo/coarse.zip</c> (the predictions at
+/// 1/16 resolution, a weak baseline).
 /// </summary>
 public static class DemoCompetition
 {
@@ -38,10 +41,11 @@ public static class DemoCompetition
         Directory.CreateDirectory(demoDir);
         string good = Path.Combine(demoDir, "predictions.zip");
         string rough = Path.Combine(demoDir, "coarse.zip");
+        string video = Path.Combine(demoDir, "predictions.mp4");
         var existing = store.List().FirstOrDefault(c => c.Name == Name);
         long id;
         string? baselineToken = null;
-        if (existing is null || !File.Exists(good) || !File.Exists(rough))
+        if (existing is null || !File.Exists(good) || !File.Exists(rough) || !File.Exists(video))
         {
             string work = Path.Combine(demoDir, ".work-" + Guid.NewGuid().ToString("N"));
             try
@@ -71,6 +75,14 @@ public static class DemoCompetition
 
                 WriteZip(Path.Combine(work, "pred"), good);
                 WriteZip(Path.Combine(work, "coarse"), rough);
+                LabelVideoRenderer.Render(new RenderRequest
+                {
+                    LabelsDir = Path.Combine(work, "pred"),
+                    Set = LabelSet.Load("cityscapes-trainids"),
+                    OutPath = video,
+                    Mode = RenderMode.Palette,
+                    Fps = Sample.Fps,
+                }, cancellationToken: cancellationToken);
             }
             finally
             {
@@ -82,7 +94,7 @@ public static class DemoCompetition
             id = existing.Id;
         }
 
-        return new DemoSetup(id, "newcomer", store.RotateToken(id, "newcomer"), good, rough, baselineToken);
+        return new DemoSetup(id, "newcomer", store.RotateToken(id, "newcomer"), good, rough, video, baselineToken);
     }
 
     /// <summary>Writes the sample's ground truth (gt/), predictions (pred/) and the coarse baseline (coarse/) as 000000.png ...</summary>

@@ -19,8 +19,15 @@ public sealed record CheckReport(SubmissionKind Kind, int FramesChecked, int Ign
 public static class SubmissionCheck
 {
     /// <summary>Checks <paramref name="path"/> against <paramref name="rules"/>.</summary>
+    /// <param name="path">A zip of label PNGs or a palette video.</param>
+    /// <param name="rules">The competition's rules (from its public metadata).</param>
+    /// <param name="encoding">How a zip's PNGs store labels (videos are in the set's palette).</param>
+    /// <param name="framesDir">When given, the label PNGs the server would score are left there (000123.png), so that
+    /// <c>segfuse score</c> on them gives the server's figures for the same ground truth.</param>
+    /// <param name="progress">Frames checked.</param>
+    /// <param name="cancellationToken">Stops between frames.</param>
     /// <exception cref="SegFuseInputException">The first problem found, naming the file or entry.</exception>
-    public static CheckReport Run(string path, SubmissionRules rules, LabelEncoding encoding, IProgress<long>? progress = null, CancellationToken cancellationToken = default)
+    public static CheckReport Run(string path, SubmissionRules rules, LabelEncoding encoding, string? framesDir = null, IProgress<long>? progress = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(rules);
         if (!File.Exists(path))
@@ -40,22 +47,29 @@ public static class SubmissionCheck
             throw new SegFuseInputException(path, "is empty");
         }
 
-        if (!ZipSubmission.LooksLikeZip(path))
-        {
-            throw new SegFuseInputException(path, "is not a zip archive of label PNGs (video submissions are not supported by this build)");
-        }
-
-        var zip = ZipSubmission.Inspect(path, display, rules, encoding);
         string work = Path.Combine(Path.GetTempPath(), "segfuse-check-" + Guid.NewGuid().ToString("N"));
         try
         {
-            var files = zip.ExtractTo(work, display, null, cancellationToken);
+            string target = framesDir ?? work;
+            if (!ZipSubmission.LooksLikeZip(path))
+            {
+                VideoSubmission.Inspect(path, display, rules);
+                var decoded = VideoSubmission.DecodeTo(path, display, rules, target, progress, cancellationToken);
+                return new CheckReport(SubmissionKind.Video, decoded.Count, rules.VideoFrames - decoded.Count, size);
+            }
+
+            var zip = ZipSubmission.Inspect(path, display, rules, encoding);
+            var files = zip.ExtractTo(target, display, null, cancellationToken);
+            Directory.CreateDirectory(work);
             CheckFrames(files, rules, encoding, f => $"{display}: entry '{zip.Entries[f]}'", work, progress, cancellationToken);
             return new CheckReport(SubmissionKind.Zip, files.Count, zip.IgnoredEntries, size);
         }
         finally
         {
-            Directory.Delete(work, recursive: true);
+            if (Directory.Exists(work))
+            {
+                Directory.Delete(work, recursive: true);
+            }
         }
     }
 

@@ -172,7 +172,7 @@ internal sealed class ScoringWorker : BackgroundService
         try
         {
             UrlFetcher.Fetch(command, s.SourceUrl!, temp, competition.MaxUploadBytes, _options.FetchTimeout, ct);
-            string name = ZipSubmission.LooksLikeZip(temp) ? "submission.zip" : "submission.mp4";
+            string name = ZipSubmission.LooksLikeZip(temp) ? "submission.zip" : "submission.video";
             File.Move(temp, Path.Combine(dir, name), overwrite: true);
             long size = new FileInfo(Path.Combine(dir, name)).Length;
             using var c = _db.Connect();

@@ -43,7 +43,9 @@ internal sealed class SubmissionProcessor(DataFolder data, int scoringThreads)
         }
         else
         {
-            throw new NotSupportedException("video submissions cannot be scored by this build (no palette decoder)");
+            progress?.Report(new StageProgress("decoding", 0, competition.VideoFrames));
+            predictions = VideoSubmission.DecodeTo(file, display, rules, Path.Combine(workDir, "frames"), Stage(progress, "decoding", competition.VideoFrames), cancellationToken);
+            encoding = LabelEncoding.Ids; // the decoder gives the set's ids
         }
 
         progress?.Report(new StageProgress("scoring", 0, frames.Count));

@@ -12,7 +12,7 @@ namespace SegFuse.Server.Storage;
 /// server.lock                         held by the one server that serves this folder
 /// competitions/{id}/gt-{hash}/        hidden ground truth, one PNG per frame (000000.png ...)
 /// competitions/{id}/instances-{hash}/ instance maps for iIoU (Cityscapes GT only)
-/// submissions/{id}/submission.zip     the upload as received (or submission.mp4)
+/// submissions/{id}/submission.zip     the upload as received (submission.video for a video)
 /// submissions/{id}/work/              frames being scored; deleted when scoring ends
 /// incoming/                           uploads being received; emptied at start-up
 /// </code>

@@ -1,6 +1,9 @@
 using System.Diagnostics;
 using System.Net.Http.Headers;
 using Microsoft.Data.Sqlite;
+using SegFuse.IO;
+using SegFuse.Labels;
+using SegFuse.Media.Rendering;
 using SegFuse.Scoring;
 using SegFuse.Server.Api;
 using SegFuse.Server.Client;
@@ -52,6 +55,24 @@ internal sealed class Harness : IDisposable
         string pred = _dir.Combine("pred-" + name);
         Scenes.WritePredictions(GroundTruth, pred, noise, seed);
         return Scenes.Zip(pred, _dir.Combine(name + ".zip"));
+    }
+
+    /// <summary>The same predictions as <see cref="PredictionZip"/>, rendered as a palette video (what segfuse render writes).</summary>
+    public string PredictionVideo(string name, double noise, int seed, int? frames = null)
+    {
+        string pred = _dir.Combine("vpred-" + name);
+        Scenes.WritePredictions(GroundTruth, pred, noise, seed);
+        if (frames is int n)
+        {
+            foreach (var f in Directory.GetFiles(pred).Where(f => FrameFiles.TryParseIndex(f) >= n))
+            {
+                File.Delete(f);
+            }
+        }
+
+        string path = _dir.Combine(name + ".mp4");
+        LabelVideoRenderer.Render(new RenderRequest { LabelsDir = pred, Set = LabelSet.Load("cityscapes-trainids"), OutPath = path, Mode = RenderMode.Palette, Fps = 25 });
+        return path;
     }
 
     public SqliteConnection Db()
