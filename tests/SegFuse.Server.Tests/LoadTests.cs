@@ -9,7 +9,7 @@ namespace SegFuse.Server.Tests;
 
 /// <summary>
 /// The issue's load test against <c>segfuse serve</c> run as a child process on 127.0.0.1: 30 concurrent submissions
-/// from 10 teams under a daily limit of 2, then a SIGKILL while the queue is still being worked through, a restart,
+/// of small palette videos (16 frames of 160×96, rendered like segfuse render does) from 10 teams under a daily limit of 2, then a SIGKILL while the queue is still being worked through, a restart,
 /// and every accepted submission scored exactly once.
 /// </summary>
 public sealed class LoadTests(ITestOutputHelper output)
@@ -19,14 +19,14 @@ public sealed class LoadTests(ITestOutputHelper output)
     private const int DailyLimit = 2;
 
     [Fact]
-    public async Task Thirty_concurrent_submissions_then_a_kill_mid_queue_and_a_restart_lose_nothing()
+    public async Task Thirty_concurrent_video_submissions_then_a_kill_mid_queue_and_a_restart_lose_nothing()
     {
-        using var h = new Harness(frames: 32, publicFraction: 0.3, dailyLimit: DailyLimit, width: 320, height: 180, maxUploadBytes: 32L << 20);
+        using var h = new Harness(frames: 16, publicFraction: 0.3, dailyLimit: DailyLimit, width: 160, height: 96, maxUploadBytes: 32L << 20);
         var tokens = Enumerable.Range(0, Teams).Select(i => h.Store.AddTeam(h.CompetitionId, $"team-{i:D2}")).ToArray();
-        var zips = Enumerable.Range(0, Teams).Select(i => h.PredictionZip($"team-{i}", 0.02 + (0.05 * i), i)).ToArray();
+        var videos = Enumerable.Range(0, Teams).Select(i => h.PredictionVideo($"team-{i}", 0.02 + (0.05 * i), i)).ToArray();
 
-        var clock = Stopwatch.StartNew();
         using var first = ChildServer.Start(h.DataDir, "--scoring-workers", "1");
+        var clock = Stopwatch.StartNew();
         var uri = new Uri(first.Url + "/");
         var attempts = Enumerable.Range(0, Teams * PerTeam).Select(async k =>
         {
@@ -34,7 +34,7 @@ public sealed class LoadTests(ITestOutputHelper output)
             using var client = new SegFuseServerClient(uri, tokens[team]);
             try
             {
-                var s = await client.SubmitFileAsync(h.CompetitionId, zips[team]);
+                var s = await client.SubmitFileAsync(h.CompetitionId, videos[team]);
                 return (Team: team, Id: (long?)s.Id, Status: HttpStatusCode.Accepted, Code: "accepted");
             }
             catch (SegFuseServerException e)
@@ -90,6 +90,12 @@ public sealed class LoadTests(ITestOutputHelper output)
         }
 
         output.WriteLine($"all scored at {clock.Elapsed.TotalSeconds:0.00} s");
+        var times = (first.Output + second.Output).Split('\n')
+            .Select(l => System.Text.RegularExpressions.Regex.Match(l, @"scored .* public in ([0-9.]+) s"))
+            .Where(m => m.Success)
+            .Select(m => double.Parse(m.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture))
+            .ToList();
+        output.WriteLine($"scoring time per video: median {times.Order().ElementAt(times.Count / 2):0.00} s, max {times.Max():0.00} s ({times.Count} completed scorings)");
 
         // Every accepted submission scored, exactly one score row each, none failed; only the interrupted one ran twice.
         using var c = h.Db();
