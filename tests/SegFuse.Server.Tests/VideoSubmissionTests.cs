@@ -101,6 +101,11 @@ public sealed class VideoSubmissionTests(ITestOutputHelper output)
         Assert.StartsWith("footage.mp4: 9", s.Failure.Message, StringComparison.Ordinal); // "9x % of the pixels ..."
         Assert.Contains("match no colour of the cityscapes-trainids palette", s.Failure.Message, StringComparison.Ordinal);
         Assert.True(s.CountsAgainstLimit);
+
+        // segfuse submit --check would have said so without spending the submission.
+        var rules = SegFuseServerClient.RulesOf(await client.GetCompetitionAsync(h.CompetitionId));
+        var e = Assert.Throws<SegFuseInputException>(() => SubmissionCheck.Run(footage, rules, LabelEncoding.Ids));
+        Assert.Contains("match no colour of the cityscapes-trainids palette", e.Reason, StringComparison.Ordinal);
     }
 
     [Fact]

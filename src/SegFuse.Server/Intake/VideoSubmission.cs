@@ -15,10 +15,11 @@ public static class VideoSubmission
 {
     /// <summary>
     /// A video in which, on average over its frames, more than this share of the pixels matches no palette colour on its
-    /// own is not a palette video. Measured with <see cref="PaletteVideoDecoder.UncertainFraction"/>: videos rendered by
+    /// own is refused. Measured with <see cref="PaletteVideoDecoder.UncertainFraction"/> (frame means): videos rendered by
     /// <c>segfuse render</c> leave 10–13 % of the pixels (the blended borders) to the neighbourhood model at 320×180 on the
     /// synthetic drive's predictions, and 19–68 % at 96×64 when random 8×8 blocks cover 0–80 % of each frame; camera
-    /// footage 88–94 % (frame means).
+    /// footage 88–94 %. Labels with single-pixel noise are refused too (92 % at 64×48 with 15 % of the pixels random):
+    /// H.264's 4:2:0 chroma cannot carry them, and the message says to send a zip of PNGs instead.
     /// </summary>
     public const double MaxUncertainFraction = 0.8;
 
@@ -98,7 +99,7 @@ public static class VideoSubmission
 
             if (decoder.FramesRead > 0 && uncertain / decoder.FramesRead > MaxUncertainFraction)
             {
-                throw new SegFuseInputException(displayName, string.Create(CultureInfo.InvariantCulture, $"{uncertain / decoder.FramesRead:P0} of the pixels match no colour of the {rules.Labels.Name} palette; submit the predictions rendered as a palette video (segfuse render --mode palette), not camera footage or an overlay"));
+                throw new SegFuseInputException(displayName, string.Create(CultureInfo.InvariantCulture, $"{uncertain / decoder.FramesRead:P0} of the pixels match no colour of the {rules.Labels.Name} palette on their own: this is not a palette video (segfuse render --mode palette; not camera footage or an overlay), or its labels are too fine-grained for H.264's subsampled colour (single-pixel noise) — send a zip of label PNGs instead"));
             }
 
             if (decoder.FramesRead != rules.VideoFrames)

@@ -110,6 +110,32 @@ public sealed class CompetitionCliTests
     }
 
     [Fact]
+    public async Task Rendered_palette_video_scores_as_segfuse_score_on_the_frames_submit_check_decodes()
+    {
+        using var dir = new TempDir();
+        string gt = WriteFramesGt(dir.Combine("gt"), 6, seed: 4);
+        string pred = WriteFramesPred(gt, dir.Combine("pred"), seed: 5, pixelNoise: 0);
+        string data = dir.Combine("data");
+        CliRunner.Run("competition", "create", "--data", data, "--name", "c", "--gt", gt, "--public-fraction", "1");
+        string token = CliRunner.Run("competition", "add-team", "--data", data, "--competition", "1", "--name", "t").LastLine;
+        string video = dir.Combine("pred.mp4");
+        var render = CliRunner.Run("render", "--labels", pred, "--labels-set", "cityscapes-trainids", "--out", video);
+        Assert.True(render.ExitCode == 0, render.Error);
+
+        await using var server = await CompetitionServer.StartAsync(new ServerOptions { DataDirectory = data, Urls = ["http://127.0.0.1:0"] });
+        string decoded = dir.Combine("decoded");
+        var check = await Task.Run(() => CliRunner.Run("submit", "--check", "--server", server.Urls[0], "--competition", "1", video, "--frames-out", decoded));
+        Assert.True(check.ExitCode == 0, check.Error);
+        Assert.Contains("palette video, 6 frames decoded", check.Out, StringComparison.Ordinal);
+        var submitted = await Task.Run(() => CliRunner.Run("submit", "--server", server.Urls[0], "--competition", "1", "--token", token, video, "--wait"));
+        Assert.True(submitted.ExitCode == 0, submitted.Error);
+
+        Assert.Equal(0, CliRunner.Run("score", "--gt", gt, "--pred", decoded, "--layout", "frames", "--labels", "cityscapes-trainids", "--json", dir.Combine("score.json")).ExitCode);
+        double expected = JsonDocument.Parse(File.ReadAllText(dir.Combine("score.json"))).RootElement.GetProperty("averageScoreClasses").GetDouble();
+        Assert.Equal(expected, double.Parse(submitted.LastLine, System.Globalization.CultureInfo.InvariantCulture));
+    }
+
+    [Fact]
     public async Task Cityscapes_ground_truth_with_instances_scores_exactly_as_segfuse_score()
     {
         using var dir = new TempDir();
@@ -261,7 +287,8 @@ public sealed class CompetitionCliTests
         return dir;
     }
 
-    internal static string WriteFramesPred(string gtDir, string dir, int seed)
+    /// <summary>Predictions: the ground truth with 4 wrong rectangles per frame and <paramref name="pixelNoise"/> of the pixels set at random.</summary>
+    internal static string WriteFramesPred(string gtDir, string dir, int seed, double pixelNoise = 0.15)
     {
         Directory.CreateDirectory(dir);
         var rng = new Random(seed);
@@ -274,7 +301,19 @@ public sealed class CompetitionCliTests
                 for (int x = 0; x < 64; x++)
                 {
                     int v = gt.At<byte>(y, x);
-                    map[y, x] = rng.NextDouble() < 0.15 ? rng.Next(0, 19) : v == 255 ? 0 : v;
+                    map[y, x] = rng.NextDouble() < pixelNoise ? rng.Next(0, 19) : v == 255 ? 0 : v;
+                }
+            }
+
+            for (int r = 0; r < 4; r++)
+            {
+                int id = rng.Next(0, 19), x0 = rng.Next(56), y0 = rng.Next(40), w = 4 + rng.Next(16), h = 4 + rng.Next(12);
+                for (int y = y0; y < Math.Min(48, y0 + h); y++)
+                {
+                    for (int x = x0; x < Math.Min(64, x0 + w); x++)
+                    {
+                        map[y, x] = id;
+                    }
                 }
             }
 
