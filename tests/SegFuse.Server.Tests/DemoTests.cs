@@ -26,6 +26,8 @@ public sealed partial class DemoTests
             using var client = new SegFuseServerClient(new Uri(server.Url + "/"), token);
             var s = await Harness.WaitDoneAsync(client, (await client.SubmitFileAsync(competition, good)).Id);
             Assert.Equal("scored", s.Status);
+            var video = await Harness.WaitDoneAsync(client, (await client.SubmitFileAsync(competition, Path.Combine(data, "demo", "predictions.mp4"))).Id);
+            Assert.True(video.Status == "scored", video.Failure?.Message);
             var board = await client.GetLeaderboardAsync(competition);
             Assert.Equal(["newcomer", "baseline"], board.Rows.Select(r => r.Team)); // the baseline entry was seeded at creation
             Assert.True(board.Rows[0].Score > board.Rows[1].Score);
@@ -42,7 +44,7 @@ public sealed partial class DemoTests
             var e = await Assert.ThrowsAsync<SegFuseServerException>(() => old.GetMySubmissionsAsync(competition));
             Assert.Equal(HttpStatusCode.Unauthorized, e.Status);
             using var client = new SegFuseServerClient(new Uri(again.Url + "/"), fresh);
-            Assert.Single(await client.GetMySubmissionsAsync(competition));
+            Assert.Equal(2, (await client.GetMySubmissionsAsync(competition)).Count);
             Assert.Single((await client.GetLeaderboardAsync(competition)).Rows, r => r.Team == "baseline");
         }
     }
