@@ -102,6 +102,10 @@ internal sealed class SubmissionIntake(Database db, DataFolder data, ServerOptio
                     storedName = "submission.video";
                 }
             }
+            catch (SegFuseInputException e) when (e.Subject is "ffmpeg" or "ffprobe")
+            {
+                throw new ApiException(StatusCodes.Status500InternalServerError, "internal", $"the server cannot check videos: {e.Message}");
+            }
             catch (SegFuseInputException e)
             {
                 throw ApiException.Invalid(e.Message);

@@ -44,7 +44,15 @@ internal sealed class SubmissionProcessor(DataFolder data, int scoringThreads)
         else
         {
             progress?.Report(new StageProgress("decoding", 0, competition.VideoFrames));
-            predictions = VideoSubmission.DecodeTo(file, display, rules, Path.Combine(workDir, "frames"), Stage(progress, "decoding", competition.VideoFrames), cancellationToken);
+            try
+            {
+                predictions = VideoSubmission.DecodeTo(file, display, rules, Path.Combine(workDir, "frames"), Stage(progress, "decoding", competition.VideoFrames), cancellationToken);
+            }
+            catch (SegFuseInputException e) when (e.Subject is "ffmpeg" or "ffprobe")
+            {
+                throw new InvalidOperationException($"the server cannot decode videos: {e.Message}", e); // the server's fault
+            }
+
             encoding = LabelEncoding.Ids; // the decoder gives the set's ids
         }
 
