@@ -2,7 +2,7 @@ using System.CommandLine;
 
 namespace SegFuse.Cli.Commands;
 
-/// <summary>Every subcommand of <c>segfuse</c>, in the order of the pipeline. Add a stage's commands here.</summary>
+/// <summary>Every subcommand of <c>segfuse</c>, in the order of the CLI contract (design.md). Add a stage's commands here.</summary>
 internal static class CommandCatalog
 {
     public static IEnumerable<Command> Create(CliConsole console)
@@ -11,5 +11,11 @@ internal static class CommandCatalog
         yield return MergeCommand.Create(console);
         yield return InspectCommand.Create(console);
         yield return RenderCommand.Create(console);
+        yield return AlignCommand.Create(console);
+        yield return FlowCommand.Create(console);
+        yield return FlowVizCommand.Create(console);
+        yield return SegmentCommand.Create(console);
+        yield return ModelTinyCommand.Create(console);
+        yield return SampleCommand.Create(console);
     }
 }

@@ -108,13 +108,16 @@ public static partial class FlowFile
         using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 4096);
         if (format == FlowFormat.Npy)
         {
-            var (w, h, _) = ReadNpyHeader(stream, path);
+            var (w, h, offset) = ReadNpyHeader(stream, path);
+            CheckLength(path, stream.Length, offset, w, h, ".npy");
             return (w, h);
         }
 
         if (format == FlowFormat.Flo)
         {
-            return ReadFloHeader(stream, path);
+            var (w, h) = ReadFloHeader(stream, path);
+            CheckLength(path, stream.Length, FloHeaderBytes, w, h, ".flo");
+            return (w, h);
         }
 
         // PNG: 8-byte signature, then the IHDR chunk: length (4), "IHDR", width (4, big-endian), height (4), bit depth, colour type.
@@ -243,17 +246,22 @@ public static partial class FlowFile
     {
         using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
         var (width, height) = ReadFloHeader(stream, path);
-        long expected = FloHeaderBytes + ((long)width * height * 2 * sizeof(float));
-        if (stream.Length != expected)
-        {
-            throw new SegFuseInputException(path, stream.Length < expected
-                ? $"truncated .flo: {stream.Length} bytes where a {width}x{height} field needs {expected}"
-                : $"corrupt .flo: {stream.Length} bytes where a {width}x{height} field has {expected}");
-        }
+        CheckLength(path, stream.Length, FloHeaderBytes, width, height, ".flo");
 
         var field = new FlowField(width, height);
         ReadVectors(stream, field);
         return field;
+    }
+
+    private static void CheckLength(string path, long length, long dataOffset, int width, int height, string kind)
+    {
+        long expected = dataOffset + ((long)width * height * 2 * sizeof(float));
+        if (length != expected)
+        {
+            throw new SegFuseInputException(path, length < expected
+                ? $"truncated {kind}: {length} bytes where a {width}x{height} field needs {expected}"
+                : $"corrupt {kind}: {length} bytes where a {width}x{height} field has {expected}");
+        }
     }
 
     private static (int Width, int Height) ReadFloHeader(Stream stream, string path)
@@ -286,13 +294,7 @@ public static partial class FlowFile
     {
         using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
         var (width, height, dataOffset) = ReadNpyHeader(stream, path);
-        long expected = dataOffset + ((long)width * height * 2 * sizeof(float));
-        if (stream.Length != expected)
-        {
-            throw new SegFuseInputException(path, stream.Length < expected
-                ? $"truncated .npy: {stream.Length} bytes where a ({height}, {width}, 2) float32 array needs {expected}"
-                : $"corrupt .npy: {stream.Length} bytes where a ({height}, {width}, 2) float32 array has {expected}");
-        }
+        CheckLength(path, stream.Length, dataOffset, width, height, ".npy");
 
         var field = new FlowField(width, height);
         ReadVectors(stream, field);

@@ -93,9 +93,10 @@ public static class FlowPipeline
         int workers = options.Workers;
 
         // Decoded pairs wait for a worker; computed fields wait for the writer. Both queues are short.
-        var jobs = Channel.CreateBounded<Job>(new BoundedChannelOptions(workers) { SingleWriter = true });
-        var done = Channel.CreateBounded<(int Index, FlowField Field)>(new BoundedChannelOptions(workers * 2) { SingleReader = true });
+        var jobs = Channel.CreateBounded<Job>(new BoundedChannelOptions(2 * workers) { SingleWriter = true });
+        var done = Channel.CreateBounded<(int Index, FlowField Field)>(new BoundedChannelOptions(2 * workers) { SingleReader = true });
         var fieldPool = new ConcurrentBag<FlowField>();
+        using var greyPool = new GreyPool();
         string ext = FlowFile.ExtensionOf(options.Format);
         var errors = new ConcurrentQueue<Exception>();
 
@@ -185,7 +186,7 @@ public static class FlowPipeline
             foreach (var frame in frames)
             {
                 ct.ThrowIfCancellationRequested();
-                var grey = GreyFrame.From(frame);
+                var grey = greyPool.Convert(frame);
                 if (previous is not null && (grey.Mat.Width != previous.Mat.Width || grey.Mat.Height != previous.Mat.Height))
                 {
                     grey.Release();
@@ -257,23 +258,24 @@ public static class FlowPipeline
 
     private readonly record struct Job(int Index, GreyFrame From, GreyFrame To);
 
-    /// <summary>A grey frame shared by the two pairs it belongs to; disposed when the last holder releases it.</summary>
-    private sealed class GreyFrame
+    /// <summary>Grey frames for the pipeline, their matrices reused once both pairs that use a frame are done.</summary>
+    private sealed class GreyPool : IDisposable
     {
-        private int _refs = 1;
+        private readonly ConcurrentBag<Mat> _free = [];
 
-        private GreyFrame(Mat mat) => Mat = mat;
-
-        public Mat Mat { get; }
-
-        public static GreyFrame From(Mat frame)
+        /// <summary>Converts an 8-bit BGR, BGRA or grey frame into a pooled grey matrix.</summary>
+        public GreyFrame Convert(Mat frame)
         {
             if (frame.Depth() != MatType.CV_8U)
             {
                 throw new ArgumentException("frames must be 8-bit images", nameof(frame));
             }
 
-            var grey = new Mat();
+            if (!_free.TryTake(out var grey))
+            {
+                grey = new Mat();
+            }
+
             switch (frame.Channels())
             {
                 case 1:
@@ -286,12 +288,30 @@ public static class FlowPipeline
                     Cv2.CvtColor(frame, grey, ColorConversionCodes.BGRA2GRAY);
                     break;
                 default:
-                    grey.Dispose();
+                    _free.Add(grey);
                     throw new ArgumentException($"frames with {frame.Channels()} channels are not supported", nameof(frame));
             }
 
-            return new GreyFrame(grey);
+            return new GreyFrame(grey, this);
         }
+
+        public void Return(Mat mat) => _free.Add(mat);
+
+        public void Dispose()
+        {
+            while (_free.TryTake(out var m))
+            {
+                m.Dispose();
+            }
+        }
+    }
+
+    /// <summary>A grey frame shared by the two pairs it belongs to; back to the pool when the last holder releases it.</summary>
+    private sealed class GreyFrame(Mat mat, GreyPool pool)
+    {
+        private int _refs = 1;
+
+        public Mat Mat { get; } = mat;
 
         public GreyFrame Retain()
         {
@@ -303,7 +323,7 @@ public static class FlowPipeline
         {
             if (Interlocked.Decrement(ref _refs) == 0)
             {
-                Mat.Dispose();
+                pool.Return(Mat);
             }
         }
     }

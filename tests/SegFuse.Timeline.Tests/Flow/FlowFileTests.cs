@@ -187,6 +187,7 @@ public sealed class FlowFileTests : IDisposable
         var e = Assert.Throws<SegFuseInputException>(() => FlowFile.Read(path));
         Assert.Equal(path, e.Subject);
         Assert.Contains("truncated", e.Reason, StringComparison.Ordinal);
+        Assert.Contains("truncated", Assert.Throws<SegFuseInputException>(() => FlowFile.ReadSize(path)).Reason, StringComparison.Ordinal);
     }
 
     [Fact]
