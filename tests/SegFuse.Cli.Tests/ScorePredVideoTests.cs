@@ -17,7 +17,7 @@ public class ScorePredVideoTests
     public void Render_then_score_pred_video_against_the_same_ground_truth_keeps_the_score()
     {
         using var dir = new TempDir();
-        MediaFixtures.WriteLabels(dir.Combine("gt"), 6, 1280, 720, seed: 31);
+        MediaFixtures.WriteLabels(dir.Combine("gt"), 12, 1280, 720, seed: 41);
         string video = dir.Combine("sub.mp4");
         var render = CliRunner.Run("render", "--labels", dir.Combine("gt"), "--labels-set", "cityscapes-trainids", "--out", video);
         Assert.True(render.ExitCode == 0, render.Error);

@@ -10,17 +10,17 @@ namespace SegFuse.Media.Tests;
 
 /// <summary>
 /// Ground truth → palette render (YouTube preset) → decode, on driving-like 1280×720 sequences that were not used to tune
-/// the decoder (seeds 21 and 22; the decoder was tuned on seeds 3 and 7).
+/// the decoder (seed 41; the decoder was tuned on seeds 3, 7 and 21).
 /// </summary>
 
 public sealed class PaletteRoundTripFixture : IDisposable
 {
-    public const int Width = 1280, Height = 720, Frames = 10;
+    public const int Width = 1280, Height = 720, Frames = 24;
 
     public PaletteRoundTripFixture()
     {
         Set = LabelSet.Load("cityscapes-trainids");
-        Truth = Enumerable.Range(0, Frames).Select(i => DrivingScene.Draw(Width, Height, 5 + (i * 11), seed: 21)).ToList();
+        Truth = Enumerable.Range(0, Frames).Select(i => DrivingScene.Draw(Width, Height, i * 5, seed: 41)).ToList();
         var colorizer = new LabelColorizer(Set);
         using var bgr = new Mat();
         using (var writer = H264VideoWriter.Create(Rendered, Width, Height, 30))
