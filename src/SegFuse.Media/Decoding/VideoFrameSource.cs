@@ -6,8 +6,8 @@ namespace SegFuse.Media.Decoding;
 
 /// <summary>
 /// Reads a video file frame by frame in decode order, with presentation timestamps, through OpenCV's FFmpeg backend.
-/// A plain loop: <c>while (source.TryRead(out var frame)) { ... }</c>. One BGR buffer is reused for every frame,
-/// so memory does not grow with the video.
+/// A plain loop: <c>while (source.TryRead(out var frame)) { ... }</c>. A ring of three BGR buffers is reused for every
+/// frame, so memory does not grow with the video.
 /// </summary>
 /// <remarks>
 /// <para><see cref="TryRead"/> returns false at the end of the stream and throws <see cref="SegFuseInputException"/> on a
@@ -20,13 +20,22 @@ namespace SegFuse.Media.Decoding;
 /// and is counted in <see cref="FilledTimestamps"/>.</para>
 /// <para>Colours: OpenCV converts every stream with the BT.601 matrix; a stream tagged BT.709 (or BT.2020) is corrected
 /// with one 3×3 transform so that frames match what ffmpeg and players show.</para>
+/// <para>Read-ahead: once <see cref="TryRead"/> is first called, a decoder thread reads (decodes and converts) up to two
+/// frames ahead into the ring while the caller works on the current one, and the BT.709 fix-up runs on the caller's
+/// thread; FFmpeg decodes with one thread per core plus one, as the ffmpeg CLI does.</para>
 /// <para>Not thread-safe: one reader per source.</para>
 /// </remarks>
 public sealed class VideoFrameSource : IDisposable
 {
+    private const int RingSize = 3;
     private readonly VideoCapture _capture;
-    private readonly Mat _buffer = new();
     private readonly Mat? _colorFix;
+    private readonly Mat[] _ring = [new(), new(), new()];
+    private readonly System.Collections.Concurrent.BlockingCollection<Mat> _free = new(RingSize);
+    private readonly System.Collections.Concurrent.BlockingCollection<(Mat Image, double PosMsec)> _decoded = new(RingSize);
+    private Thread? _reader;
+    private Exception? _readerError;
+    private Mat? _current;
     private double _lastTimestamp;
     private double _firstReportedMs;
     private bool _ended;
@@ -38,6 +47,10 @@ public sealed class VideoFrameSource : IDisposable
         Info = info;
         _colorFix = colorFix;
         Probe = probe;
+        foreach (var mat in _ring)
+        {
+            _free.Add(mat);
+        }
     }
 
     /// <summary>What ffprobe said about the file when it was opened; null when ffprobe is not on PATH or probing was off.</summary>
@@ -82,7 +95,8 @@ public sealed class VideoFrameSource : IDisposable
         }
 
         OpenCvQuiet.Ensure();
-        var capture = new VideoCapture(path, VideoCaptureAPIs.FFMPEG);
+        // CAP_PROP_N_THREADS (70): FFmpeg decoding threads, cores + 1 like the ffmpeg CLI (OpenCV's default is one per core).
+        var capture = new VideoCapture(path, VideoCaptureAPIs.FFMPEG, [70, Math.Min(Environment.ProcessorCount + 1, 16)]);
         try
         {
             if (!capture.IsOpened() || capture.FrameWidth <= 0 || capture.FrameHeight <= 0)
@@ -140,29 +154,73 @@ public sealed class VideoFrameSource : IDisposable
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         frame = default;
+        if (_current is not null)
+        {
+            _free.Add(_current);
+            _current = null;
+        }
+
         if (_ended)
         {
             return false;
         }
 
-        if (!_capture.Read(_buffer) || _buffer.Empty())
+        if (_reader is null)
+        {
+            _reader = new Thread(ReadAhead) { IsBackground = true, Name = "video decode" };
+            _reader.Start();
+        }
+
+        if (!_decoded.TryTake(out var next, Timeout.Infinite))
         {
             _ended = true;
+            _reader.Join();
+            if (_readerError is not null)
+            {
+                throw new SegFuseInputException(Info.Path, $"cannot be decoded after {FramesRead} frames: {_readerError.Message}", _readerError);
+            }
+
             CheckComplete();
             return false;
         }
 
+        _current = next.Image;
         if (_colorFix is not null)
         {
-            Cv2.Transform(_buffer, _buffer, _colorFix);
+            Cv2.Transform(_current, _current, _colorFix);
         }
 
         int index = FramesRead;
-        double ts = NextTimestamp(index, _capture.Get(VideoCaptureProperties.PosMsec));
+        double ts = NextTimestamp(index, next.PosMsec);
         FramesRead = index + 1;
         _lastTimestamp = ts;
-        frame = new VideoFrame(index, ts, _buffer);
+        frame = new VideoFrame(index, ts, _current);
         return true;
+    }
+
+    private void ReadAhead()
+    {
+        try
+        {
+            while (_free.TryTake(out var mat, Timeout.Infinite))
+            {
+                if (!_capture.Read(mat) || mat.Empty())
+                {
+                    _free.Add(mat);
+                    return;
+                }
+
+                _decoded.Add((mat, _capture.Get(VideoCaptureProperties.PosMsec)));
+            }
+        }
+        catch (Exception e) when (e is OpenCVException or InvalidOperationException or ObjectDisposedException)
+        {
+            _readerError = e;
+        }
+        finally
+        {
+            _decoded.CompleteAdding();
+        }
     }
 
     /// <summary>Advances one frame without converting its pixels to BGR: faster when only timestamps or a seek are needed.</summary>
@@ -178,6 +236,18 @@ public sealed class VideoFrameSource : IDisposable
         if (_ended)
         {
             return false;
+        }
+
+        if (_reader is not null)
+        {
+            // Reading ahead already: take the decoded frame and drop it.
+            if (!TryRead(out var frame))
+            {
+                return false;
+            }
+
+            (index, timestamp) = (frame.Index, frame.Timestamp);
+            return true;
         }
 
         if (!_capture.Grab())
@@ -203,7 +273,23 @@ public sealed class VideoFrameSource : IDisposable
         }
 
         _disposed = true;
-        _buffer.Dispose();
+        _free.CompleteAdding();
+        if (_reader is not null)
+        {
+            // Unblock the reader if it waits to hand over a frame, then let it see the closed pool.
+            while (_reader.IsAlive)
+            {
+                _decoded.TryTake(out _, 10);
+            }
+        }
+
+        foreach (var mat in _ring)
+        {
+            mat.Dispose();
+        }
+
+        _free.Dispose();
+        _decoded.Dispose();
         _colorFix?.Dispose();
         _capture.Dispose();
     }
