@@ -29,7 +29,7 @@ public sealed class VideoFrameSource : IDisposable
 {
     private const int RingSize = 3;
     private readonly VideoCapture _capture;
-    private readonly Mat? _colorFix;
+    private Mat? _colorFix;
     private readonly Mat[] _ring = [new(), new(), new()];
     private readonly System.Collections.Concurrent.BlockingCollection<Mat> _free = new(RingSize);
     private readonly System.Collections.Concurrent.BlockingCollection<(Mat Image, double PosMsec)> _decoded = new(RingSize);
@@ -41,12 +41,10 @@ public sealed class VideoFrameSource : IDisposable
     private bool _ended;
     private bool _disposed;
 
-    private VideoFrameSource(VideoCapture capture, VideoInfo info, Mat? colorFix, VideoProbe? probe)
+    private VideoFrameSource(VideoCapture capture)
     {
         _capture = capture;
-        Info = info;
-        _colorFix = colorFix;
-        Probe = probe;
+        Info = null!;
         foreach (var mat in _ring)
         {
             _free.Add(mat);
@@ -54,10 +52,10 @@ public sealed class VideoFrameSource : IDisposable
     }
 
     /// <summary>What ffprobe said about the file when it was opened; null when ffprobe is not on PATH or probing was off.</summary>
-    public VideoProbe? Probe { get; }
+    public VideoProbe? Probe { get; private set; }
 
     /// <summary>What the file says about itself.</summary>
-    public VideoInfo Info { get; }
+    public VideoInfo Info { get; private set; }
 
     /// <summary>Frames returned so far.</summary>
     public int FramesRead { get; private set; }
@@ -75,8 +73,10 @@ public sealed class VideoFrameSource : IDisposable
     /// <param name="path">A video file that FFmpeg can demux and decode.</param>
     /// <param name="probe">Ask ffprobe (if on PATH) for the stream's start time and whether the frame count is exact.
     /// Without it timestamps start where OpenCV puts them (the stream start) and truncation is judged on OpenCV's count.</param>
+    /// <param name="readAhead">Start decoding on the read-ahead thread right away (while ffprobe runs). Off for a scan with
+    /// <see cref="TrySkip"/>, which then grabs frames on the caller's thread without converting them.</param>
     /// <exception cref="SegFuseInputException">Missing file, a folder, or not a video OpenCV can open.</exception>
-    public static VideoFrameSource Open(string path, bool probe = true)
+    public static VideoFrameSource Open(string path, bool probe = true, bool readAhead = true)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         if (Directory.Exists(path))
@@ -95,17 +95,32 @@ public sealed class VideoFrameSource : IDisposable
         }
 
         OpenCvQuiet.Ensure();
+
+        // ffprobe runs while OpenCV opens the file and the first frames decode.
+        var probeTask = probe ? Task.Run(() => VideoProbe.TryRun(path)) : Task.FromResult<VideoProbe?>(null);
+
         // CAP_PROP_N_THREADS (70): FFmpeg decoding threads, cores + 1 like the ffmpeg CLI (OpenCV's default is one per core).
         var capture = new VideoCapture(path, VideoCaptureAPIs.FFMPEG, [70, Math.Min(Environment.ProcessorCount + 1, 16)]);
+        VideoFrameSource? source = null;
         try
         {
             if (!capture.IsOpened() || capture.FrameWidth <= 0 || capture.FrameHeight <= 0)
             {
+                probeTask.Wait();
                 throw new SegFuseInputException(path, WhyNotOpened(path, probe));
             }
 
-            var probed = probe ? VideoProbe.TryRun(path) : null;
             double fps = capture.Fps;
+            int cvCount = capture.FrameCount;
+            int width = capture.FrameWidth, height = capture.FrameHeight;
+            string codec = FourCcToString((int)capture.Get(VideoCaptureProperties.FourCC));
+            source = new VideoFrameSource(capture);
+            if (readAhead)
+            {
+                source.StartReader();
+            }
+
+            var probed = probeTask.GetAwaiter().GetResult();
             bool guessed = false;
             if (!(fps > 0 && fps < 10000))
             {
@@ -113,21 +128,21 @@ public sealed class VideoFrameSource : IDisposable
                 guessed = probed?.AverageFrameRate is null && probed?.FrameRate is null;
             }
 
-            int cvCount = capture.FrameCount;
             int? claimed = probed?.FrameCount is long exact ? (int)Math.Min(exact, int.MaxValue) : cvCount > 0 ? cvCount : null;
-            var info = new VideoInfo
+            source.Info = new VideoInfo
             {
                 Path = path,
-                Width = capture.FrameWidth,
-                Height = capture.FrameHeight,
+                Width = width,
+                Height = height,
                 Fps = fps,
                 FpsGuessed = guessed,
                 ClaimedFrameCount = claimed,
                 ClaimedFrameCountIsExact = probed?.FrameCount is not null,
-                Codec = FourCcToString((int)capture.Get(VideoCaptureProperties.FourCC)),
+                Codec = codec,
                 StartTime = probed?.StartTime ?? 0,
                 ColorMatrix = probed?.ColorSpace,
             };
+            source.Probe = probed;
 
             // OpenCV converts with BT.601 whatever the tag; put a BT.709 / BT.2020 stream's colours right.
             (double, double)? actual = probed?.ColorSpace switch
@@ -136,12 +151,20 @@ public sealed class VideoFrameSource : IDisposable
                 "bt2020nc" or "bt2020c" => (0.2627, 0.0593),
                 _ => null,
             };
-            var fix = actual is { } k ? YuvMatrix.CorrectionBgr(YuvMatrix.Bt601, k) : null;
-            return new VideoFrameSource(capture, info, fix, probed);
+            source._colorFix = actual is { } k ? YuvMatrix.CorrectionBgr(YuvMatrix.Bt601, k) : null;
+            return source;
         }
         catch
         {
-            capture.Dispose();
+            if (source is not null)
+            {
+                source.Dispose();
+            }
+            else
+            {
+                capture.Dispose();
+            }
+
             throw;
         }
     }
@@ -167,14 +190,13 @@ public sealed class VideoFrameSource : IDisposable
 
         if (_reader is null)
         {
-            _reader = new Thread(ReadAhead) { IsBackground = true, Name = "video decode" };
-            _reader.Start();
+            StartReader();
         }
 
         if (!_decoded.TryTake(out var next, Timeout.Infinite))
         {
             _ended = true;
-            _reader.Join();
+            _reader!.Join();
             if (_readerError is not null)
             {
                 throw new SegFuseInputException(Info.Path, $"cannot be decoded after {FramesRead} frames: {_readerError.Message}", _readerError);
@@ -196,6 +218,12 @@ public sealed class VideoFrameSource : IDisposable
         _lastTimestamp = ts;
         frame = new VideoFrame(index, ts, _current);
         return true;
+    }
+
+    private void StartReader()
+    {
+        _reader = new Thread(ReadAhead) { IsBackground = true, Name = "video decode" };
+        _reader.Start();
     }
 
     private void ReadAhead()
