@@ -28,22 +28,23 @@ namespace SegFuse.Media.Decoding;
 public sealed class VideoFrameSource : IDisposable
 {
     private const int RingSize = 3;
-    private readonly VideoCapture _capture;
+    private readonly IFrameReader _frames;
     private Mat? _colorFix;
     private readonly Mat[] _ring = [new(), new(), new()];
     private readonly System.Collections.Concurrent.BlockingCollection<Mat> _free = new(RingSize);
     private readonly System.Collections.Concurrent.BlockingCollection<(Mat Image, double PosMsec)> _decoded = new(RingSize);
-    private Thread? _reader;
+    private Thread? _readAhead;
     private Exception? _readerError;
+    private bool _noContainerTimes;
     private Mat? _current;
     private double _lastTimestamp;
     private double _firstReportedMs;
     private bool _ended;
     private bool _disposed;
 
-    private VideoFrameSource(VideoCapture capture)
+    private VideoFrameSource(IFrameReader frames)
     {
-        _capture = capture;
+        _frames = frames;
         Info = null!;
         foreach (var mat in _ring)
         {
@@ -73,10 +74,11 @@ public sealed class VideoFrameSource : IDisposable
     /// <param name="path">A video file that FFmpeg can demux and decode.</param>
     /// <param name="probe">Ask ffprobe (if on PATH) for the stream's start time and whether the frame count is exact.
     /// Without it timestamps start where OpenCV puts them (the stream start) and truncation is judged on OpenCV's count.</param>
+    /// <param name="decoder">OpenCV's <c>VideoCapture</c> (default) or the system ffmpeg through a pipe (faster; needs ffmpeg and ffprobe on PATH).</param>
     /// <param name="readAhead">Start decoding on the read-ahead thread right away (while ffprobe runs). Off for a scan with
     /// <see cref="TrySkip"/>, which then grabs frames on the caller's thread without converting them.</param>
     /// <exception cref="SegFuseInputException">Missing file, a folder, or not a video OpenCV can open.</exception>
-    public static VideoFrameSource Open(string path, bool probe = true, bool readAhead = true)
+    public static VideoFrameSource Open(string path, bool probe = true, bool readAhead = true, VideoDecoder decoder = VideoDecoder.OpenCv)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         if (Directory.Exists(path))
@@ -92,6 +94,11 @@ public sealed class VideoFrameSource : IDisposable
         if (new FileInfo(path).Length == 0)
         {
             throw new SegFuseInputException(path, "is empty (0 bytes), not a video");
+        }
+
+        if (decoder == VideoDecoder.Ffmpeg)
+        {
+            return OpenFfmpeg(path, readAhead);
         }
 
         OpenCvQuiet.Ensure();
@@ -114,7 +121,7 @@ public sealed class VideoFrameSource : IDisposable
             int cvCount = capture.FrameCount;
             int width = capture.FrameWidth, height = capture.FrameHeight;
             string codec = FourCcToString((int)capture.Get(VideoCaptureProperties.FourCC));
-            source = new VideoFrameSource(capture);
+            source = new VideoFrameSource(new OpenCvFrameReader(capture));
             if (readAhead)
             {
                 source.StartReader();
@@ -169,6 +176,44 @@ public sealed class VideoFrameSource : IDisposable
         }
     }
 
+    private static VideoFrameSource OpenFfmpeg(string path, bool readAhead)
+    {
+        var probed = VideoProbe.Run(path);
+        if (probed.Width <= 0 || probed.Height <= 0)
+        {
+            throw new SegFuseInputException(path, "has no frame size (not a readable video)");
+        }
+
+        double? rate = probed.AverageFrameRate ?? probed.FrameRate;
+        double start = probed.StartTime ?? 0;
+        var source = new VideoFrameSource(new FfmpegFrameReader(path, probed.Width, probed.Height, start))
+        {
+            Probe = probed,
+            Info = new VideoInfo
+            {
+                Path = path,
+                Width = probed.Width,
+                Height = probed.Height,
+                Fps = rate ?? 30,
+                FpsGuessed = rate is null,
+                ClaimedFrameCount = probed.FrameCount is long n ? (int)Math.Min(n, int.MaxValue) : null,
+                ClaimedFrameCountIsExact = probed.FrameCount is not null,
+                Codec = probed.Codec ?? "unknown",
+                StartTime = start,
+                ColorMatrix = probed.ColorSpace,
+            },
+
+            // An elementary stream has no container clock: ffmpeg's times would be invented from the frame rate.
+            _noContainerTimes = probed.FormatName is "h264" or "hevc" or "mpegvideo" or "m4v" or "mjpeg" or "rawvideo" or "yuv4mpegpipe",
+        };
+        if (readAhead)
+        {
+            source.StartReader();
+        }
+
+        return source;
+    }
+
     /// <summary>Decodes the next frame.</summary>
     /// <param name="frame">The frame; its <see cref="VideoFrame.Image"/> is this source's reused buffer (valid until the next call).</param>
     /// <returns>False at the end of the stream.</returns>
@@ -188,7 +233,7 @@ public sealed class VideoFrameSource : IDisposable
             return false;
         }
 
-        if (_reader is null)
+        if (_readAhead is null)
         {
             StartReader();
         }
@@ -196,7 +241,7 @@ public sealed class VideoFrameSource : IDisposable
         if (!_decoded.TryTake(out var next, Timeout.Infinite))
         {
             _ended = true;
-            _reader!.Join();
+            _readAhead!.Join();
             if (_readerError is not null)
             {
                 throw new SegFuseInputException(Info.Path, $"cannot be decoded after {FramesRead} frames: {_readerError.Message}", _readerError);
@@ -222,8 +267,8 @@ public sealed class VideoFrameSource : IDisposable
 
     private void StartReader()
     {
-        _reader = new Thread(ReadAhead) { IsBackground = true, Name = "video decode" };
-        _reader.Start();
+        _readAhead = new Thread(ReadAhead) { IsBackground = true, Name = "video decode" };
+        _readAhead.Start();
     }
 
     private void ReadAhead()
@@ -232,13 +277,13 @@ public sealed class VideoFrameSource : IDisposable
         {
             while (_free.TryTake(out var mat, Timeout.Infinite))
             {
-                if (!_capture.Read(mat) || mat.Empty())
+                if (!_frames.Read(mat, out double positionMs))
                 {
                     _free.Add(mat);
                     return;
                 }
 
-                _decoded.Add((mat, _capture.Get(VideoCaptureProperties.PosMsec)));
+                _decoded.Add((mat, positionMs));
             }
         }
         catch (Exception e) when (e is OpenCVException or InvalidOperationException or ObjectDisposedException)
@@ -266,7 +311,7 @@ public sealed class VideoFrameSource : IDisposable
             return false;
         }
 
-        if (_reader is not null)
+        if (_readAhead is not null)
         {
             // Reading ahead already: take the decoded frame and drop it.
             if (!TryRead(out var frame))
@@ -278,7 +323,7 @@ public sealed class VideoFrameSource : IDisposable
             return true;
         }
 
-        if (!_capture.Grab())
+        if (!_frames.Skip(out double positionMs))
         {
             _ended = true;
             CheckComplete();
@@ -286,7 +331,7 @@ public sealed class VideoFrameSource : IDisposable
         }
 
         index = FramesRead;
-        timestamp = NextTimestamp(index, _capture.Get(VideoCaptureProperties.PosMsec));
+        timestamp = NextTimestamp(index, positionMs);
         FramesRead = index + 1;
         _lastTimestamp = timestamp;
         return true;
@@ -302,10 +347,10 @@ public sealed class VideoFrameSource : IDisposable
 
         _disposed = true;
         _free.CompleteAdding();
-        if (_reader is not null)
+        if (_readAhead is not null)
         {
             // Unblock the reader if it waits to hand over a frame, then let it see the closed pool.
-            while (_reader.IsAlive)
+            while (_readAhead.IsAlive)
             {
                 _decoded.TryTake(out _, 10);
             }
@@ -319,7 +364,7 @@ public sealed class VideoFrameSource : IDisposable
         _free.Dispose();
         _decoded.Dispose();
         _colorFix?.Dispose();
-        _capture.Dispose();
+        _frames.Dispose();
     }
 
     /// <summary>OpenCV only says "cannot open"; ffprobe can tell a container without video frames from a file that is no video.</summary>
@@ -364,11 +409,11 @@ public sealed class VideoFrameSource : IDisposable
         bool reported = double.IsFinite(reportedMs) && reportedMs >= 0;
         if (index == 0)
         {
-            _firstReportedMs = reported ? reportedMs : 0;
+            _firstReportedMs = reported && !_noContainerTimes ? reportedMs : 0;
             return offset + (_firstReportedMs / 1000.0);
         }
 
-        if (index == 1 && (!reported || reportedMs == 0) && _firstReportedMs == 0)
+        if (index == 1 && (_noContainerTimes || ((!reported || reportedMs == 0) && _firstReportedMs == 0)))
         {
             // Two frames at 0 ms: the container carries no timestamps. Frame 0 was at 0 either way.
             TimestampSource = TimestampSource.FrameRate;
@@ -393,7 +438,14 @@ public sealed class VideoFrameSource : IDisposable
     {
         if (FramesRead == 0)
         {
-            throw new SegFuseInputException(Info.Path, "has no video frames (zero-frame or undecodable video)");
+            throw new SegFuseInputException(Info.Path, _frames.Failure is { } why ? $"cannot be decoded: {why}" : "has no video frames (zero-frame or undecodable video)");
+        }
+
+        if (_frames.Failure is { } failure && (Info.ClaimedFrameCount is not int c || FramesRead >= c))
+        {
+            throw new SegFuseInputException(
+                Info.Path,
+                string.Create(CultureInfo.InvariantCulture, $"truncated or corrupt: decoding stopped after {FramesRead} frames, at {_lastTimestamp:0.###} s (frame {FramesRead - 1}): {failure}"));
         }
 
         if (Info.ClaimedFrameCount is not int claimed || FramesRead >= claimed)
