@@ -56,7 +56,7 @@ internal sealed class OpenCvFrameReader(VideoCapture capture) : IFrameReader
 }
 
 /// <summary>
-/// The system ffmpeg: <c>ffmpeg -copyts -i FILE -map 0:v:0 -vf showinfo -fps_mode passthrough -f rawvideo -pix_fmt bgr24 -</c>.
+/// The system ffmpeg: <c>ffmpeg -copyts -i FILE -map 0:v:0 -vf showinfo=checksum=0 -fps_mode passthrough -f rawvideo -pix_fmt bgr24 -</c>.
 /// Every decoded frame arrives on stdout; its presentation time (container clock, kept by <c>-copyts</c>) is parsed from
 /// the showinfo line on stderr, which ffmpeg writes before the frame's bytes.
 /// </summary>
@@ -67,25 +67,31 @@ internal sealed class FfmpegFrameReader : IFrameReader
     private readonly BlockingCollection<double> _times = new();
     private readonly ConcurrentQueue<string> _errors = new();
     private readonly Task _stderrTask;
-    private readonly int _width;
-    private readonly int _height;
-    private readonly double _startTime;
+    private int _width;
+    private int _height;
+    private double _startTime;
 
-    public FfmpegFrameReader(string path, int width, int height, double startTime)
+    /// <summary>Starts ffmpeg at once (so it runs while ffprobe answers); call <see cref="SetFormat"/> before the first read.</summary>
+    public FfmpegFrameReader(string path)
     {
-        _width = width;
-        _height = height;
-        _startTime = startTime;
         _process = FfmpegTools.Start(
             FfmpegTools.Ffmpeg,
             ["-hide_banner", "-nostats", "-nostdin", "-loglevel", "info", "-copyts", "-i", path, "-map", "0:v:0", "-an", "-sn", "-dn",
-             "-vf", "showinfo", "-fps_mode", "passthrough", "-f", "rawvideo", "-pix_fmt", "bgr24", "pipe:1"],
+             "-vf", "showinfo=checksum=0", "-fps_mode", "passthrough", "-f", "rawvideo", "-pix_fmt", "bgr24", "pipe:1"],
             redirectStdin: false);
         _stdout = _process.StandardOutput.BaseStream;
         _stderrTask = Task.Run(DrainStderr);
     }
 
     public string? Failure { get; private set; }
+
+    /// <summary>The frame size and the stream's start time (showinfo's times are on the container clock).</summary>
+    public void SetFormat(int width, int height, double startTime)
+    {
+        _width = width;
+        _height = height;
+        _startTime = startTime;
+    }
 
     public bool Read(Mat bgr, out double positionMs)
     {
@@ -99,7 +105,7 @@ internal sealed class FfmpegFrameReader : IFrameReader
             return false;
         }
 
-        positionMs = _times.TryTake(out double t, 5000) ? t : double.NaN;
+        positionMs = _times.TryTake(out double t, 5000) && !double.IsNaN(t) ? (t - _startTime) * 1000 : double.NaN;
         return true;
     }
 
@@ -154,7 +160,7 @@ internal sealed class FfmpegFrameReader : IFrameReader
                     }
 
                     double t = double.TryParse(line.AsSpan(start, end - start), NumberStyles.Float, CultureInfo.InvariantCulture, out double v) ? v : double.NaN;
-                    _times.Add(double.IsNaN(t) ? double.NaN : (t - _startTime) * 1000);
+                    _times.Add(t);
                 }
                 else if (line.Contains("rror", StringComparison.Ordinal) || line.Contains("nvalid", StringComparison.Ordinal) || line.Contains("partial file", StringComparison.Ordinal))
                 {

@@ -178,15 +178,28 @@ public sealed class VideoFrameSource : IDisposable
 
     private static VideoFrameSource OpenFfmpeg(string path, bool readAhead)
     {
-        var probed = VideoProbe.Run(path);
-        if (probed.Width <= 0 || probed.Height <= 0)
+        _ = FfmpegTools.Ffmpeg;
+        var probeTask = Task.Run(() => VideoProbe.Run(path));
+        var reader = new FfmpegFrameReader(path);
+        VideoProbe probed;
+        try
         {
-            throw new SegFuseInputException(path, "has no frame size (not a readable video)");
+            probed = probeTask.GetAwaiter().GetResult();
+            if (probed.Width <= 0 || probed.Height <= 0)
+            {
+                throw new SegFuseInputException(path, "has no frame size (not a readable video)");
+            }
+        }
+        catch
+        {
+            reader.Dispose();
+            throw;
         }
 
         double? rate = probed.AverageFrameRate ?? probed.FrameRate;
         double start = probed.StartTime ?? 0;
-        var source = new VideoFrameSource(new FfmpegFrameReader(path, probed.Width, probed.Height, start))
+        reader.SetFormat(probed.Width, probed.Height, start);
+        var source = new VideoFrameSource(reader)
         {
             Probe = probed,
             Info = new VideoInfo
