@@ -8,6 +8,7 @@ namespace SegFuse.Benchmarks;
 /// Ratio column gives SegFuse's speed against the reference on the same machine in the same run.
 /// <c>./build.sh bench --filter '*Score*'</c> (see <c>--list flat</c> for the names).
 /// <c>make-score-data DIR FRAMES [WxH]</c> writes the scoring benchmark's data set (for tools/bench-score.sh).
+/// <c>media-memory [SMALL LARGE [WxH]]</c> measures the media commands' peak memory on short and long inputs.
 /// </summary>
 internal static class BenchmarkProgram
 {
@@ -19,6 +20,12 @@ internal static class BenchmarkProgram
             (int W, int H)[]? sizes = args.Length == 4 ? [(int.Parse(args[3].Split('x')[0], inv), int.Parse(args[3].Split('x')[1], inv))] : null;
             long px = ScoreDataset.Write(args[1], int.Parse(args[2], inv), sizes);
             Console.WriteLine($"{args[2]} frames, {px} pixels in {args[1]}");
+            return;
+        }
+
+        if (args.Length > 0 && args[0] == "media-memory")
+        {
+            Media.MediaMemoryRun.Run(args[1..]);
             return;
         }
 

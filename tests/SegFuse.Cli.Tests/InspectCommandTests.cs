@@ -39,6 +39,19 @@ public class InspectCommandTests
     }
 
     [Fact]
+    public void Unwritable_json_is_one_line_with_exit_2()
+    {
+        using var dir = new TempDir();
+        string video = MediaFixtures.WriteFootage(dir.Combine("drive.mp4"), 5, 64, 48, 25);
+        string json = Path.Combine(dir.Combine("drive.mp4"), "info.json");
+
+        var r = CliRunner.Run("inspect", video, "--json", json);
+
+        Assert.Equal(2, r.ExitCode);
+        Assert.StartsWith($"error: {json}: cannot write the JSON", r.Error.Trim().Split('\n').Last(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Variable_frame_rate_is_flagged()
     {
         using var dir = new TempDir();

@@ -39,18 +39,18 @@ public class VideoRoundTripTests
 
         using var expected = new Mat(96, 160, MatType.CV_8UC3);
         var worst = 0.0;
-        Mat? firstBuffer = null;
+        var buffers = new HashSet<Mat>(ReferenceEqualityComparer.Instance);
         while (source.TryRead(out var frame))
         {
             Assert.Equal(source.FramesRead - 1, frame.Index);
             Assert.Equal(frame.Index / 25.0, frame.Timestamp, 6);
-            firstBuffer ??= frame.Image;
-            Assert.Same(firstBuffer, frame.Image);
+            buffers.Add(frame.Image);
             SyntheticFrames.Draw(expected, frame.Index);
             worst = Math.Max(worst, SyntheticFrames.MeanAbsDiff(expected, frame.Image));
         }
 
         Assert.Equal(36, source.FramesRead);
+        Assert.InRange(buffers.Count, 1, 3); // a ring of three reused buffers, whatever the length
         Assert.Equal(TimestampSource.Container, source.TimestampSource);
         Assert.Equal(0, source.FilledTimestamps);
         Assert.True(worst < 4, $"mean absolute difference {worst:0.00} per channel value");

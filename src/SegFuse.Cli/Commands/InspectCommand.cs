@@ -33,7 +33,7 @@ internal static class InspectCommand
             string path = parse.GetValue(video)!;
             string? jsonPath = parse.GetValue(json);
             VideoInspection report;
-            using (var source = VideoFrameSource.Open(path))
+            using (var source = VideoFrameSource.Open(path, probe: true, readAhead: false))
             using (var bar = console.Progress("inspect", source.Info.ClaimedFrameCount ?? 0))
             {
                 report = VideoInspector.Inspect(source, bar, ct);

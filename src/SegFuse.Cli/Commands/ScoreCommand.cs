@@ -1,6 +1,7 @@
 using System.CommandLine;
 using SegFuse.IO;
 using SegFuse.Labels;
+using SegFuse.Media.Palette;
 using SegFuse.Scoring;
 
 namespace SegFuse.Cli.Commands;
@@ -18,7 +19,10 @@ internal static class ScoreCommand
         var pred = new Option<DirectoryInfo>("--pred")
         {
             Description = "Prediction folder: one PNG per ground-truth frame (Cityscapes: the one file whose name contains <city>_<seq>_<frame>; frames: the same frame index).",
-            Required = true,
+        };
+        var predVideo = new Option<FileInfo?>("--pred-video")
+        {
+            Description = "Instead of --pred: a palette video (a submission rendered by 'segfuse render'); frame i is decoded robustly and scored against ground-truth frame index i (--gt in the per-frame layout).",
         };
         var labels = new Option<string>("--labels")
         {
@@ -51,7 +55,7 @@ internal static class ScoreCommand
         var outputs = new ScoreOutputs();
         var command = new Command("score", "Score label maps against ground truth with a dataset-wide Jaccard accumulator: TP, FP and FN summed over the whole set, then the mean over classes (class and category IoU, instance-weighted iIoU, pixel accuracy), exactly as cityscapesScripts' evalPixelLevelSemanticLabeling computes them; ADE20K's challenge score with --labels ade20k.")
         {
-            gt, pred, labels, layout, encoding, noInstances, shard, workers,
+            gt, pred, predVideo, labels, layout, encoding, noInstances, shard, workers,
         };
         outputs.AddTo(command);
         command.SetGuardedAction(console, (parse, ct) =>
@@ -65,6 +69,30 @@ internal static class ScoreCommand
             }
 
             outputs.Validate(parse);
+            var video = parse.GetValue(predVideo);
+            if ((video is null) == (parse.GetValue(pred) is null))
+            {
+                throw new SegFuseInputException("--pred", video is null ? "give the prediction folder (--pred DIR) or a submission video (--pred-video FILE)" : "give either --pred or --pred-video, not both");
+            }
+
+            if (video is not null)
+            {
+                if (slice is not null)
+                {
+                    throw new SegFuseInputException("--shard", "not supported with --pred-video (the video is decoded in one pass)");
+                }
+
+                string gtDir = parse.GetValue(gt)!.FullName;
+                JaccardAccumulator videoAcc;
+                using (var bar = console.Progress("score", FrameFiles.List(gtDir, ".png").Count))
+                {
+                    videoAcc = VideoSubmissionScorer.Score(video.FullName, gtDir, set, bar, console.Warn, ct);
+                }
+
+                outputs.Write(parse, console, videoAcc, Enumerable.Range(0, (int)videoAcc.Frames).Select(i => i.ToString("D6", System.Globalization.CultureInfo.InvariantCulture)), null);
+                return 0;
+            }
+
             var lay = parse.GetValue(layout);
             bool instances = lay == DatasetLayout.Cityscapes && set.HasInstanceClasses && !parse.GetValue(noInstances);
             var pairs = DatasetPairing.Pair(lay, parse.GetValue(gt)!.FullName, parse.GetValue(pred)!.FullName, instances);

@@ -6,8 +6,8 @@ namespace SegFuse.Media.Decoding;
 
 /// <summary>
 /// Reads a video file frame by frame in decode order, with presentation timestamps, through OpenCV's FFmpeg backend.
-/// A plain loop: <c>while (source.TryRead(out var frame)) { ... }</c>. One BGR buffer is reused for every frame,
-/// so memory does not grow with the video.
+/// A plain loop: <c>while (source.TryRead(out var frame)) { ... }</c>. A ring of three BGR buffers is reused for every
+/// frame, so memory does not grow with the video.
 /// </summary>
 /// <remarks>
 /// <para><see cref="TryRead"/> returns false at the end of the stream and throws <see cref="SegFuseInputException"/> on a
@@ -20,31 +20,43 @@ namespace SegFuse.Media.Decoding;
 /// and is counted in <see cref="FilledTimestamps"/>.</para>
 /// <para>Colours: OpenCV converts every stream with the BT.601 matrix; a stream tagged BT.709 (or BT.2020) is corrected
 /// with one 3×3 transform so that frames match what ffmpeg and players show.</para>
+/// <para>Read-ahead: once <see cref="TryRead"/> is first called, a decoder thread reads (decodes and converts) up to two
+/// frames ahead into the ring while the caller works on the current one, and the BT.709 fix-up runs on the caller's
+/// thread; FFmpeg decodes with one thread per core plus one, as the ffmpeg CLI does.</para>
 /// <para>Not thread-safe: one reader per source.</para>
 /// </remarks>
 public sealed class VideoFrameSource : IDisposable
 {
-    private readonly VideoCapture _capture;
-    private readonly Mat _buffer = new();
-    private readonly Mat? _colorFix;
+    private const int RingSize = 3;
+    private readonly IFrameReader _frames;
+    private Mat? _colorFix;
+    private readonly Mat[] _ring = [new(), new(), new()];
+    private readonly System.Collections.Concurrent.BlockingCollection<Mat> _free = new(RingSize);
+    private readonly System.Collections.Concurrent.BlockingCollection<(Mat Image, double PosMsec)> _decoded = new(RingSize);
+    private Thread? _readAhead;
+    private Exception? _readerError;
+    private bool _noContainerTimes;
+    private Mat? _current;
     private double _lastTimestamp;
     private double _firstReportedMs;
     private bool _ended;
     private bool _disposed;
 
-    private VideoFrameSource(VideoCapture capture, VideoInfo info, Mat? colorFix, VideoProbe? probe)
+    private VideoFrameSource(IFrameReader frames)
     {
-        _capture = capture;
-        Info = info;
-        _colorFix = colorFix;
-        Probe = probe;
+        _frames = frames;
+        Info = null!;
+        foreach (var mat in _ring)
+        {
+            _free.Add(mat);
+        }
     }
 
     /// <summary>What ffprobe said about the file when it was opened; null when ffprobe is not on PATH or probing was off.</summary>
-    public VideoProbe? Probe { get; }
+    public VideoProbe? Probe { get; private set; }
 
     /// <summary>What the file says about itself.</summary>
-    public VideoInfo Info { get; }
+    public VideoInfo Info { get; private set; }
 
     /// <summary>Frames returned so far.</summary>
     public int FramesRead { get; private set; }
@@ -62,8 +74,11 @@ public sealed class VideoFrameSource : IDisposable
     /// <param name="path">A video file that FFmpeg can demux and decode.</param>
     /// <param name="probe">Ask ffprobe (if on PATH) for the stream's start time and whether the frame count is exact.
     /// Without it timestamps start where OpenCV puts them (the stream start) and truncation is judged on OpenCV's count.</param>
+    /// <param name="decoder">OpenCV's <c>VideoCapture</c> (default) or the system ffmpeg through a pipe (faster; needs ffmpeg and ffprobe on PATH).</param>
+    /// <param name="readAhead">Start decoding on the read-ahead thread right away (while ffprobe runs). Off for a scan with
+    /// <see cref="TrySkip"/>, which then grabs frames on the caller's thread without converting them.</param>
     /// <exception cref="SegFuseInputException">Missing file, a folder, or not a video OpenCV can open.</exception>
-    public static VideoFrameSource Open(string path, bool probe = true)
+    public static VideoFrameSource Open(string path, bool probe = true, bool readAhead = true, VideoDecoder decoder = VideoDecoder.OpenCv)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         if (Directory.Exists(path))
@@ -81,17 +96,38 @@ public sealed class VideoFrameSource : IDisposable
             throw new SegFuseInputException(path, "is empty (0 bytes), not a video");
         }
 
+        if (decoder == VideoDecoder.Ffmpeg)
+        {
+            return OpenFfmpeg(path, readAhead);
+        }
+
         OpenCvQuiet.Ensure();
-        var capture = new VideoCapture(path, VideoCaptureAPIs.FFMPEG);
+
+        // ffprobe runs while OpenCV opens the file and the first frames decode.
+        var probeTask = probe ? Task.Run(() => VideoProbe.TryRun(path)) : Task.FromResult<VideoProbe?>(null);
+
+        // CAP_PROP_N_THREADS (70): FFmpeg decoding threads, cores + 1 like the ffmpeg CLI (OpenCV's default is one per core).
+        var capture = new VideoCapture(path, VideoCaptureAPIs.FFMPEG, [70, Math.Min(Environment.ProcessorCount + 1, 16)]);
+        VideoFrameSource? source = null;
         try
         {
             if (!capture.IsOpened() || capture.FrameWidth <= 0 || capture.FrameHeight <= 0)
             {
+                probeTask.Wait();
                 throw new SegFuseInputException(path, WhyNotOpened(path, probe));
             }
 
-            var probed = probe ? VideoProbe.TryRun(path) : null;
             double fps = capture.Fps;
+            int cvCount = capture.FrameCount;
+            int width = capture.FrameWidth, height = capture.FrameHeight;
+            string codec = FourCcToString((int)capture.Get(VideoCaptureProperties.FourCC));
+            source = new VideoFrameSource(new OpenCvFrameReader(capture));
+            if (readAhead)
+            {
+                source.StartReader();
+            }
+
+            var probed = probeTask.GetAwaiter().GetResult();
             bool guessed = false;
             if (!(fps > 0 && fps < 10000))
             {
@@ -99,21 +135,21 @@ public sealed class VideoFrameSource : IDisposable
                 guessed = probed?.AverageFrameRate is null && probed?.FrameRate is null;
             }
 
-            int cvCount = capture.FrameCount;
             int? claimed = probed?.FrameCount is long exact ? (int)Math.Min(exact, int.MaxValue) : cvCount > 0 ? cvCount : null;
-            var info = new VideoInfo
+            source.Info = new VideoInfo
             {
                 Path = path,
-                Width = capture.FrameWidth,
-                Height = capture.FrameHeight,
+                Width = width,
+                Height = height,
                 Fps = fps,
                 FpsGuessed = guessed,
                 ClaimedFrameCount = claimed,
                 ClaimedFrameCountIsExact = probed?.FrameCount is not null,
-                Codec = FourCcToString((int)capture.Get(VideoCaptureProperties.FourCC)),
+                Codec = codec,
                 StartTime = probed?.StartTime ?? 0,
                 ColorMatrix = probed?.ColorSpace,
             };
+            source.Probe = probed;
 
             // OpenCV converts with BT.601 whatever the tag; put a BT.709 / BT.2020 stream's colours right.
             (double, double)? actual = probed?.ColorSpace switch
@@ -122,14 +158,73 @@ public sealed class VideoFrameSource : IDisposable
                 "bt2020nc" or "bt2020c" => (0.2627, 0.0593),
                 _ => null,
             };
-            var fix = actual is { } k ? YuvMatrix.CorrectionBgr(YuvMatrix.Bt601, k) : null;
-            return new VideoFrameSource(capture, info, fix, probed);
+            source._colorFix = actual is { } k ? YuvMatrix.CorrectionBgr(YuvMatrix.Bt601, k) : null;
+            return source;
         }
         catch
         {
-            capture.Dispose();
+            if (source is not null)
+            {
+                source.Dispose();
+            }
+            else
+            {
+                capture.Dispose();
+            }
+
             throw;
         }
+    }
+
+    private static VideoFrameSource OpenFfmpeg(string path, bool readAhead)
+    {
+        _ = FfmpegTools.Ffmpeg;
+        var probeTask = Task.Run(() => VideoProbe.Run(path));
+        var reader = new FfmpegFrameReader(path);
+        VideoProbe probed;
+        try
+        {
+            probed = probeTask.GetAwaiter().GetResult();
+            if (probed.Width <= 0 || probed.Height <= 0)
+            {
+                throw new SegFuseInputException(path, "has no frame size (not a readable video)");
+            }
+        }
+        catch
+        {
+            reader.Dispose();
+            throw;
+        }
+
+        double? rate = probed.AverageFrameRate ?? probed.FrameRate;
+        double start = probed.StartTime ?? 0;
+        reader.SetFormat(probed.Width, probed.Height, start);
+        var source = new VideoFrameSource(reader)
+        {
+            Probe = probed,
+            Info = new VideoInfo
+            {
+                Path = path,
+                Width = probed.Width,
+                Height = probed.Height,
+                Fps = rate ?? 30,
+                FpsGuessed = rate is null,
+                ClaimedFrameCount = probed.FrameCount is long n ? (int)Math.Min(n, int.MaxValue) : null,
+                ClaimedFrameCountIsExact = probed.FrameCount is not null,
+                Codec = probed.Codec ?? "unknown",
+                StartTime = start,
+                ColorMatrix = probed.ColorSpace,
+            },
+
+            // An elementary stream has no container clock: ffmpeg's times would be invented from the frame rate.
+            _noContainerTimes = probed.FormatName is "h264" or "hevc" or "mpegvideo" or "m4v" or "mjpeg" or "rawvideo" or "yuv4mpegpipe",
+        };
+        if (readAhead)
+        {
+            source.StartReader();
+        }
+
+        return source;
     }
 
     /// <summary>Decodes the next frame.</summary>
@@ -140,29 +235,78 @@ public sealed class VideoFrameSource : IDisposable
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         frame = default;
+        if (_current is not null)
+        {
+            _free.Add(_current);
+            _current = null;
+        }
+
         if (_ended)
         {
             return false;
         }
 
-        if (!_capture.Read(_buffer) || _buffer.Empty())
+        if (_readAhead is null)
+        {
+            StartReader();
+        }
+
+        if (!_decoded.TryTake(out var next, Timeout.Infinite))
         {
             _ended = true;
+            _readAhead!.Join();
+            if (_readerError is not null)
+            {
+                throw new SegFuseInputException(Info.Path, $"cannot be decoded after {FramesRead} frames: {_readerError.Message}", _readerError);
+            }
+
             CheckComplete();
             return false;
         }
 
+        _current = next.Image;
         if (_colorFix is not null)
         {
-            Cv2.Transform(_buffer, _buffer, _colorFix);
+            Cv2.Transform(_current, _current, _colorFix);
         }
 
         int index = FramesRead;
-        double ts = NextTimestamp(index, _capture.Get(VideoCaptureProperties.PosMsec));
+        double ts = NextTimestamp(index, next.PosMsec);
         FramesRead = index + 1;
         _lastTimestamp = ts;
-        frame = new VideoFrame(index, ts, _buffer);
+        frame = new VideoFrame(index, ts, _current);
         return true;
+    }
+
+    private void StartReader()
+    {
+        _readAhead = new Thread(ReadAhead) { IsBackground = true, Name = "video decode" };
+        _readAhead.Start();
+    }
+
+    private void ReadAhead()
+    {
+        try
+        {
+            while (_free.TryTake(out var mat, Timeout.Infinite))
+            {
+                if (!_frames.Read(mat, out double positionMs))
+                {
+                    _free.Add(mat);
+                    return;
+                }
+
+                _decoded.Add((mat, positionMs));
+            }
+        }
+        catch (Exception e) when (e is OpenCVException or InvalidOperationException or ObjectDisposedException)
+        {
+            _readerError = e;
+        }
+        finally
+        {
+            _decoded.CompleteAdding();
+        }
     }
 
     /// <summary>Advances one frame without converting its pixels to BGR: faster when only timestamps or a seek are needed.</summary>
@@ -180,7 +324,19 @@ public sealed class VideoFrameSource : IDisposable
             return false;
         }
 
-        if (!_capture.Grab())
+        if (_readAhead is not null)
+        {
+            // Reading ahead already: take the decoded frame and drop it.
+            if (!TryRead(out var frame))
+            {
+                return false;
+            }
+
+            (index, timestamp) = (frame.Index, frame.Timestamp);
+            return true;
+        }
+
+        if (!_frames.Skip(out double positionMs))
         {
             _ended = true;
             CheckComplete();
@@ -188,7 +344,7 @@ public sealed class VideoFrameSource : IDisposable
         }
 
         index = FramesRead;
-        timestamp = NextTimestamp(index, _capture.Get(VideoCaptureProperties.PosMsec));
+        timestamp = NextTimestamp(index, positionMs);
         FramesRead = index + 1;
         _lastTimestamp = timestamp;
         return true;
@@ -203,9 +359,25 @@ public sealed class VideoFrameSource : IDisposable
         }
 
         _disposed = true;
-        _buffer.Dispose();
+        _free.CompleteAdding();
+        if (_readAhead is not null)
+        {
+            // Unblock the reader if it waits to hand over a frame, then let it see the closed pool.
+            while (_readAhead.IsAlive)
+            {
+                _decoded.TryTake(out _, 10);
+            }
+        }
+
+        foreach (var mat in _ring)
+        {
+            mat.Dispose();
+        }
+
+        _free.Dispose();
+        _decoded.Dispose();
         _colorFix?.Dispose();
-        _capture.Dispose();
+        _frames.Dispose();
     }
 
     /// <summary>OpenCV only says "cannot open"; ffprobe can tell a container without video frames from a file that is no video.</summary>
@@ -250,11 +422,11 @@ public sealed class VideoFrameSource : IDisposable
         bool reported = double.IsFinite(reportedMs) && reportedMs >= 0;
         if (index == 0)
         {
-            _firstReportedMs = reported ? reportedMs : 0;
+            _firstReportedMs = reported && !_noContainerTimes ? reportedMs : 0;
             return offset + (_firstReportedMs / 1000.0);
         }
 
-        if (index == 1 && (!reported || reportedMs == 0) && _firstReportedMs == 0)
+        if (index == 1 && (_noContainerTimes || ((!reported || reportedMs == 0) && _firstReportedMs == 0)))
         {
             // Two frames at 0 ms: the container carries no timestamps. Frame 0 was at 0 either way.
             TimestampSource = TimestampSource.FrameRate;
@@ -279,7 +451,14 @@ public sealed class VideoFrameSource : IDisposable
     {
         if (FramesRead == 0)
         {
-            throw new SegFuseInputException(Info.Path, "has no video frames (zero-frame or undecodable video)");
+            throw new SegFuseInputException(Info.Path, _frames.Failure is { } why ? $"cannot be decoded: {why}" : "has no video frames (zero-frame or undecodable video)");
+        }
+
+        if (_frames.Failure is { } failure && (Info.ClaimedFrameCount is not int c || FramesRead >= c))
+        {
+            throw new SegFuseInputException(
+                Info.Path,
+                string.Create(CultureInfo.InvariantCulture, $"truncated or corrupt: decoding stopped after {FramesRead} frames, at {_lastTimestamp:0.###} s (frame {FramesRead - 1}): {failure}"));
         }
 
         if (Info.ClaimedFrameCount is not int claimed || FramesRead >= claimed)

@@ -95,7 +95,7 @@ public static class VideoInspector
     /// <exception cref="SegFuseInputException">Missing, unreadable, zero-frame or truncated video.</exception>
     public static VideoInspection Inspect(string path, IProgress<long>? progress = null, CancellationToken cancellationToken = default)
     {
-        using var source = VideoFrameSource.Open(path);
+        using var source = VideoFrameSource.Open(path, probe: true, readAhead: false);
         return Inspect(source, progress, cancellationToken);
     }
 

@@ -245,15 +245,20 @@ public sealed class H264VideoWriter : IDisposable
         _full.Dispose();
     }
 
-    private List<string> BuildArguments(string output)
+    private List<string> BuildArguments(string output) => EncoderArguments(EncodedWidth, EncodedHeight, Fps, Settings, "pipe:0", output);
+
+    /// <summary>
+    /// The ffmpeg command line of the encoder: raw BGR frames from <paramref name="input"/> (a pipe or a file) to an
+    /// MP4 at <paramref name="output"/>. Internal so the benchmark runs the ffmpeg CLI with exactly these settings.
+    /// </summary>
+    internal static List<string> EncoderArguments(int width, int height, double fps, H264EncoderSettings s, string input, string output)
     {
-        string rate = H264EncoderSettings.FrameRateArgument(Fps);
-        var s = Settings;
+        string rate = H264EncoderSettings.FrameRateArgument(fps);
         string F(long v) => v.ToString(CultureInfo.InvariantCulture);
         return
         [
             "-hide_banner", "-nostdin", "-loglevel", "error", "-y",
-            "-f", "rawvideo", "-pix_fmt", "bgr24", "-video_size", $"{EncodedWidth}x{EncodedHeight}", "-framerate", rate, "-i", "pipe:0",
+            "-f", "rawvideo", "-pix_fmt", "bgr24", "-video_size", $"{width}x{height}", "-framerate", rate, "-i", input,
             "-an", "-sn", "-dn",
             "-vf", "scale=out_color_matrix=bt709:out_range=tv:flags=bicubic+accurate_rnd,format=yuv420p",
             "-c:v", "libx264", "-preset", s.Preset, "-profile:v", "high", "-pix_fmt", "yuv420p",

@@ -9,8 +9,8 @@ namespace SegFuse.Media.Palette;
 /// </summary>
 internal sealed class PaletteModel
 {
-    /// <summary>Quantisation of the lookup table: 64 steps per channel.</summary>
-    private const int Shift = 2;
+    /// <summary>Quantisation of the lookup table: 128 steps per channel.</summary>
+    private const int Shift = 1;
     private const int Steps = 256 >> Shift;
 
     private PaletteModel(string matrix, float[] y, float[] u, float[] v, ushort[] ids)
@@ -27,7 +27,7 @@ internal sealed class PaletteModel
             {
                 for (int qv = 0; qv < Steps; qv++)
                 {
-                    float fy = (qy << Shift) + 1.5f, fu = (qu << Shift) + 1.5f, fv = (qv << Shift) + 1.5f;
+                    float fy = (qy << Shift) + 0.5f, fu = (qu << Shift) + 0.5f, fv = (qv << Shift) + 0.5f;
                     Nearest[(((qy * Steps) + qu) * Steps) + qv] = (short)NearestExact(fy, fu, fv, out _);
                 }
             }

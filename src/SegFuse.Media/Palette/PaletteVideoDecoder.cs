@@ -111,6 +111,14 @@ public sealed class PaletteVideoDecoder : IDisposable
         return true;
     }
 
+    /// <summary>Advances one frame without decoding its labels (to count the frames of a video).</summary>
+    /// <returns>False at the end of the video.</returns>
+    public bool TrySkip(CancellationToken cancellationToken = default)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        return _source.TryRead(out _, cancellationToken);
+    }
+
     /// <summary>Stops ffmpeg and releases the buffers.</summary>
     public void Dispose()
     {

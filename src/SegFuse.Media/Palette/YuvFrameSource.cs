@@ -213,17 +213,18 @@ internal sealed class YuvFrameSource : IDisposable
         _process.WaitForExit();
         _stderrTask.Wait();
         string message = _stderr.ToArray().LastOrDefault(l => !string.IsNullOrWhiteSpace(l))?.Trim() ?? "no message";
-        if (_process.ExitCode != 0 || _readError is not null)
-        {
-            throw new SegFuseInputException(Path, $"cannot be decoded after {FramesRead} frames: {message}");
-        }
-
+        bool failed = _process.ExitCode != 0 || _readError is not null;
+        bool shortOfClaim = Probe.FrameCount is long claimed && FramesRead < claimed;
         if (FramesRead == 0)
         {
-            throw new SegFuseInputException(Path, "has no video frames (zero-frame video)");
+            throw new SegFuseInputException(
+                Path,
+                Probe.FrameCount is long c
+                    ? $"truncated or corrupt: none of the {c} frames the container lists could be decoded (ffmpeg: {message})"
+                    : failed ? $"cannot be decoded (ffmpeg: {message})" : "has no video frames (zero-frame video)");
         }
 
-        if ((Probe.FrameCount is long claimed && FramesRead < claimed) || _partialBytes > 0)
+        if (shortOfClaim || _partialBytes > 0 || failed)
         {
             string of = Probe.FrameCount is long c ? $" of the {c} frames the container lists" : string.Empty;
             double fps = Probe.AverageFrameRate ?? Probe.FrameRate ?? 30;

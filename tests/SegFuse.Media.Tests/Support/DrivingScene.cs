@@ -7,7 +7,8 @@ namespace SegFuse.Media.Tests.Support;
 /// Draws a plausible driving scene as a label map in Cityscapes train ids: sky, a skyline of buildings and a wall,
 /// trees, terrain, road with sidewalks, a fence, thin poles carrying signs and traffic lights, cars, a truck, a bus,
 /// people, a rider on a bicycle, a motorcycle and the ego vehicle's hood (255, ignored). Objects move as the ego car
-/// drives, so consecutive frames differ like video. Hard edges only (labels are never blended).
+/// drives, so consecutive frames differ like video. Hard edges only (labels are never blended); no structure is drawn
+/// thinner than 2 px (limbs, poles, wheels), as annotations rarely are.
 /// </summary>
 internal static class DrivingScene
 {
@@ -138,8 +139,8 @@ internal static class DrivingScene
             double ph = H * 0.55 / z, pw = Math.Max(2, ph * 0.28);
             Rect(Person, x - (pw / 2), bottom - (ph * 0.85), x + (pw / 2), bottom - (ph * 0.4));
             Ellipse(Person, x, bottom - (ph * 0.92), pw * 0.32, ph * 0.08);
-            Cv2.Line(m, P(x - (pw * 0.25), bottom - (ph * 0.4)), P(x - (pw * 0.35), bottom), Scalar.All(Person), Math.Max(1, (int)(pw * 0.25)), LineTypes.Link8);
-            Cv2.Line(m, P(x + (pw * 0.25), bottom - (ph * 0.4)), P(x + (pw * 0.35), bottom), Scalar.All(Person), Math.Max(1, (int)(pw * 0.25)), LineTypes.Link8);
+            Cv2.Line(m, P(x - (pw * 0.25), bottom - (ph * 0.4)), P(x - (pw * 0.35), bottom), Scalar.All(Person), Math.Max(2, (int)(pw * 0.25)), LineTypes.Link8);
+            Cv2.Line(m, P(x + (pw * 0.25), bottom - (ph * 0.4)), P(x + (pw * 0.35), bottom), Scalar.All(Person), Math.Max(2, (int)(pw * 0.25)), LineTypes.Link8);
         }
 
         // The ego vehicle's hood: ignored in the ground truth.
