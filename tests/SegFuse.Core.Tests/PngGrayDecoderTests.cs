@@ -52,12 +52,26 @@ public class PngGrayDecoderTests
         }
     }
 
-    [Theory]
-    [InlineData(1)]
-    [InlineData(2)]
-    public void Every_row_filter_is_reversed(int bytesPerSample)
+    public static TheoryData<int, int> FilterCases()
     {
-        // Rows filtered None, Sub, Up, Average, Paeth in turn by the encoder below.
+        var data = new TheoryData<int, int>();
+        foreach (int bps in new[] { 1, 2 })
+        {
+            for (int first = 0; first < 5; first++)
+            {
+                data.Add(bps, first);
+            }
+        }
+
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(FilterCases))]
+    public void Every_row_filter_is_reversed(int bytesPerSample, int firstFilter)
+    {
+        // Rows filtered None, Sub, Up, Average, Paeth in turn by the encoder below, starting with firstFilter
+        // (so the first row, which has no row above, meets each filter too).
         int w = 19, h = 10;
         var rng = new Random(3);
         var samples = new byte[h, w * bytesPerSample];
@@ -69,7 +83,7 @@ public class PngGrayDecoderTests
             }
         }
 
-        byte[] png = EncodeGray(samples, w, h, bytesPerSample, colorType: 0);
+        byte[] png = EncodeGray(samples, w, h, bytesPerSample, colorType: 0, firstFilter);
         using var img = PngGrayDecoder.TryDecode(png, "test.png")!;
         for (int y = 0; y < h; y++)
         {
@@ -110,14 +124,14 @@ public class PngGrayDecoderTests
         Assert.Contains("corrupt PNG", e.Reason, StringComparison.Ordinal);
     }
 
-    /// <summary>A plain PNG encoder for the test: row y uses filter y % 5.</summary>
-    private static byte[] EncodeGray(byte[,] samples, int w, int h, int bps, int colorType)
+    /// <summary>A plain PNG encoder for the test: row y uses filter (y + firstFilter) % 5.</summary>
+    private static byte[] EncodeGray(byte[,] samples, int w, int h, int bps, int colorType, int firstFilter = 0)
     {
         int stride = w * bps;
         var raw = new MemoryStream();
         for (int y = 0; y < h; y++)
         {
-            int filter = y % 5;
+            int filter = (y + firstFilter) % 5;
             raw.WriteByte((byte)filter);
             for (int i = 0; i < stride; i++)
             {

@@ -227,12 +227,7 @@ internal static class PngGrayDecoder
                     src.CopyTo(cur);
                     break;
                 case 1:
-                    src[..bps].CopyTo(cur);
-                    for (int i = bps; i < stride; i++)
-                    {
-                        cur[i] = (byte)(src[i] + cur[i - bps]);
-                    }
-
+                    UnfilterSub(src, cur, bps);
                     break;
                 case 2:
                     if (y == 0)
@@ -246,30 +241,90 @@ internal static class PngGrayDecoder
 
                     break;
                 case 3:
-                    for (int i = 0; i < stride; i++)
-                    {
-                        int a = i >= bps ? cur[i - bps] : 0;
-                        int b = y > 0 ? prev[i] : 0;
-                        cur[i] = (byte)(src[i] + ((a + b) >> 1));
-                    }
-
+                    UnfilterAverage(src, prev, cur, bps, y > 0);
                     break;
                 case 4:
-                    for (int i = 0; i < stride; i++)
-                    {
-                        int a = i >= bps ? cur[i - bps] : 0;
-                        int b = y > 0 ? prev[i] : 0;
-                        int c = i >= bps && y > 0 ? prev[i - bps] : 0;
-                        int p = a + b - c;
-                        int pa = Math.Abs(p - a), pb = Math.Abs(p - b), pc = Math.Abs(p - c);
-                        int pred = pa <= pb && pa <= pc ? a : (pb <= pc ? b : c);
-                        cur[i] = (byte)(src[i] + pred);
-                    }
-
+                    UnfilterPaeth(src, prev, cur, bps, y > 0);
                     break;
                 default:
                     throw new SegFuseInputException(name, $"corrupt PNG: unknown row filter {filter} in row {y}");
             }
+        }
+    }
+
+    // The left-neighbour filters are serial: each byte needs the one decoded bpp bytes before it. The
+    // loops keep those neighbours in locals, so a byte waits for an add, not for a store to be read back.
+
+    /// <summary>Sub: cur[i] = src[i] + cur[i - bpp].</summary>
+    private static void UnfilterSub(ReadOnlySpan<byte> src, Span<byte> cur, int bps)
+    {
+        if (bps == 1)
+        {
+            byte a = 0;
+            for (int i = 0; i < src.Length; i++)
+            {
+                a = (byte)(src[i] + a);
+                cur[i] = a;
+            }
+
+            return;
+        }
+
+        byte a0 = 0, a1 = 0;
+        for (int i = 0; i + 1 < src.Length; i += 2)
+        {
+            a0 = (byte)(src[i] + a0);
+            a1 = (byte)(src[i + 1] + a1);
+            cur[i] = a0;
+            cur[i + 1] = a1;
+        }
+    }
+
+    /// <summary>Average: cur[i] = src[i] + (cur[i - bpp] + prev[i]) / 2.</summary>
+    private static void UnfilterAverage(ReadOnlySpan<byte> src, ReadOnlySpan<byte> prev, Span<byte> cur, int bps, bool hasPrev)
+    {
+        for (int i = 0; i < src.Length; i++)
+        {
+            int a = i >= bps ? cur[i - bps] : 0;
+            int b = hasPrev ? prev[i] : 0;
+            cur[i] = (byte)(src[i] + ((a + b) >> 1));
+        }
+    }
+
+    /// <summary>Paeth: cur[i] = src[i] + the one of left, up, up-left nearest to left + up − up-left.</summary>
+    private static void UnfilterPaeth(ReadOnlySpan<byte> src, ReadOnlySpan<byte> prev, Span<byte> cur, int bps, bool hasPrev)
+    {
+        if (!hasPrev)
+        {
+            // With no row above, Paeth picks the left neighbour: the same as Sub.
+            UnfilterSub(src, cur, bps);
+            return;
+        }
+
+        if (bps == 1)
+        {
+            int a = 0, c = 0;
+            for (int i = 0; i < src.Length; i++)
+            {
+                int b = prev[i];
+                int pa = Math.Abs(b - c), pb = Math.Abs(a - c), pc = Math.Abs(a + b - c - c);
+                int pred = pa <= pb && pa <= pc ? a : (pb <= pc ? b : c);
+                a = (byte)(src[i] + pred);
+                cur[i] = (byte)a;
+                c = b;
+            }
+
+            return;
+        }
+
+        for (int i = 0; i < src.Length; i++)
+        {
+            int a = i >= bps ? cur[i - bps] : 0;
+            int b = prev[i];
+            int c = i >= bps ? prev[i - bps] : 0;
+            int pa = Math.Abs(b - c), pb = Math.Abs(a - c), pc = Math.Abs(a + b - c - c);
+            int pred = pa <= pb && pa <= pc ? a : (pb <= pc ? b : c);
+            cur[i] = (byte)(src[i] + pred);
         }
     }
 
