@@ -15,22 +15,22 @@ public sealed record FusionParameters
     public FusionMethod Method { get; init; } = FusionMethod.Offline;
 
     /// <summary>Fraction of a frame's evidence carried to its neighbour when the warp is fully reliable (0 … 0.98). Higher = longer memory.</summary>
-    public double Decay { get; init; } = 0.85;
+    public double Decay { get; init; } = 0.93;
 
     /// <summary>Weight of a per-frame label on a pixel whose 4-neighbours disagree with it (a label border, where per-frame labels jitter), relative to 1 inside regions.</summary>
-    public double BoundaryWeight { get; init; } = 0.5;
+    public double BoundaryWeight { get; init; } = 1;
 
     /// <summary>Grey-level difference between a pixel and its warped neighbour below which the warp is fully trusted; at twice this, not at all.</summary>
-    public double PhotoTolerance { get; init; } = 10;
+    public double PhotoTolerance { get; init; } = 8;
 
     /// <summary>Extra tolerance per grey level of local image gradient (sub-pixel flow errors show as differences on edges).</summary>
-    public double PhotoGradient { get; init; } = 0.5;
+    public double PhotoGradient { get; init; }
 
     /// <summary>Whether to apply the forward-backward consistency test when flow is given in both directions.</summary>
     public bool Consistency { get; init; } = true;
 
     /// <summary>Reliability factor on motion boundaries (where the flow's gradient is large against its magnitude).</summary>
-    public double MotionBoundaryWeight { get; init; } = 0.5;
+    public double MotionBoundaryWeight { get; init; } = 1;
 
     /// <summary>A frame where more than this fraction of in-frame pixels fail the photometric or consistency test is a cut: nothing is carried across it.</summary>
     public double CutFraction { get; init; } = 0.5;
@@ -57,7 +57,7 @@ public sealed record FusionParameters
     public int Window { get; init; } = 16;
 
     /// <summary>Frames of context read before a slice (<c>--range</c>) and, offline, after each chunk; evidence older than this is below Decay^Lookahead.</summary>
-    public int Lookahead { get; init; } = 24;
+    public int Lookahead { get; init; } = 16;
 
     /// <summary>Checks every value's range.</summary>
     /// <exception cref="SegFuseInputException">A value out of range; <paramref name="subject"/> names the file or option.</exception>

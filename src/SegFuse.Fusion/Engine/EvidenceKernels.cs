@@ -37,11 +37,11 @@ internal readonly struct LabelObservationOp(LabelMap labels, uint[] observations
 /// source pixel, weights scaled by reliability × decay), and counts where the carried arg-max agrees with the frame's
 /// own label among pixels with at least one unit of carried evidence.
 /// </summary>
-internal readonly struct CarryOp(ulong[] previous, ulong[] carried, ulong[] records, uint[] observations, int[] total, int[] agree, int width) : IRowOperation
+internal readonly struct CarryOp(ulong[] previous, ulong[] carried, uint[] records, uint[] observations, int[] total, int[] agree, int width) : IRowOperation
 {
     private readonly ulong[] _previous = previous;
     private readonly ulong[] _carried = carried;
-    private readonly ulong[] _records = records;
+    private readonly uint[] _records = records;
     private readonly uint[] _observations = observations;
     private readonly int[] _total = total;
     private readonly int[] _agree = agree;
@@ -51,13 +51,13 @@ internal readonly struct CarryOp(ulong[] previous, ulong[] carried, ulong[] reco
     {
         int w = _width, h = _previous.Length / w;
         ReadOnlySpan<ulong> prev = _previous;
-        ReadOnlySpan<ulong> rec = _records.AsSpan(y * w, w);
+        ReadOnlySpan<uint> rec = _records.AsSpan(y * w, w);
         ReadOnlySpan<uint> obs = _observations.AsSpan(y * w, w);
         Span<ulong> dst = _carried.AsSpan(y * w, w);
         int total = 0, agree = 0;
         for (int x = 0; x < w; x++)
         {
-            ulong e = Warp.Carry(prev, rec[x], w, h);
+            ulong e = Warp.Carry(prev, rec[x], x, y, w, h);
             dst[x] = e;
             if (EvidenceOps.Weight0(e) >= EvidenceOps.Unit)
             {
@@ -121,7 +121,7 @@ internal readonly struct ObserveOp(ulong[] evidence, uint[] observations, uint s
 internal readonly struct BackwardOp(
     ulong[] next,
     ulong[] current,
-    ulong[]? records,
+    uint[]? records,
     uint[] observations,
     uint scale,
     uint[] causal,
@@ -132,7 +132,7 @@ internal readonly struct BackwardOp(
 {
     private readonly ulong[] _next = next;
     private readonly ulong[] _current = current;
-    private readonly ulong[]? _records = records;
+    private readonly uint[]? _records = records;
     private readonly uint[] _observations = observations;
     private readonly uint _scale = scale;
     private readonly uint[] _causal = causal;
@@ -145,7 +145,7 @@ internal readonly struct BackwardOp(
     {
         int w = _width, h = _next.Length / w;
         ReadOnlySpan<ulong> next = _next;
-        ReadOnlySpan<ulong> rec = _records is null ? default : _records.AsSpan(y * w, w);
+        ReadOnlySpan<uint> rec = _records is null ? default : _records.AsSpan(y * w, w);
         ReadOnlySpan<uint> obs = _observations.AsSpan(y * w, w);
         ReadOnlySpan<uint> causal = _causal.AsSpan(y * w, w);
         Span<ulong> cur = _current.AsSpan(y * w, w);
@@ -153,7 +153,7 @@ internal readonly struct BackwardOp(
         ReadOnlySpan<ushort> ids = _classes.IndexToId;
         for (int x = 0; x < w; x++)
         {
-            ulong b = rec.IsEmpty ? EvidenceOps.Empty : Warp.Carry(next, rec[x], w, h);
+            ulong b = rec.IsEmpty ? EvidenceOps.Empty : Warp.Carry(next, rec[x], x, y, w, h);
 
             if (!output.IsEmpty)
             {

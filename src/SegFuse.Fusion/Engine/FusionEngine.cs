@@ -22,7 +22,7 @@ namespace SegFuse.Fusion.Engine;
 /// <para><b>Offline.</b> The same recursion runs backwards in time along the forward flow: B_t = γ r B_{t+1}(x + f_t(x)) +
 /// ω_t O_t, over chunks of <see cref="FusionParameters.Window"/> frames plus <see cref="FusionParameters.Lookahead"/>
 /// frames of look-ahead; the fused label is argmax(S_t + γ r B_{t+1}(x + f_t(x))), each frame's observation counted once.
-/// Memory: per frame of the window, 4 bytes of observation, 4 of stored causal evidence and 8 of warp record per pixel.</para>
+/// Memory: per frame of the window, 4 bytes of observation, 4 of stored causal evidence and 4 of warp record per pixel.</para>
 /// <para>When only one flow direction is given, the other is estimated by inverting it (<see cref="FlowInversion"/>);
 /// the consistency test then has nothing independent to test against and is skipped, the photometric test remains.</para>
 /// </remarks>
@@ -36,7 +36,6 @@ internal sealed class FusionEngine
     private readonly Action<int, LabelMap> _emit;
     private readonly Stack<uint[]> _uintPool = new();
     private readonly Stack<byte[]> _bytePool = new();
-    private readonly Stack<ulong[]> _recordPool = new();
     private readonly List<FrameRecord> _records = [];
     private readonly int[] _inFrame;
     private readonly int[] _failed;
@@ -48,7 +47,7 @@ internal sealed class FusionEngine
     private ulong[] _scratch;
     private ulong[] _backA;
     private ulong[] _backB;
-    private readonly ulong[] _bwRecords;
+    private readonly uint[] _bwRecords;
     private FlowField? _inverse;
     private FlowField? _inversePrev;
     private byte[]? _prevGrey;
@@ -77,7 +76,7 @@ internal sealed class FusionEngine
         _scratch = new ulong[n];
         _backA = parameters.Method == FusionMethod.Offline ? new ulong[n] : [];
         _backB = parameters.Method == FusionMethod.Offline ? new ulong[n] : [];
-        _bwRecords = new ulong[n];
+        _bwRecords = new uint[n];
         _inFrame = new int[height];
         _failed = new int[height];
         _inFrameF = new int[height];
@@ -109,7 +108,7 @@ internal sealed class FusionEngine
 
         // Reliability of the warps between the previous frame and this one, both ways.
         bool carry = false;
-        ulong[]? forwardRecords = null;
+        uint[]? forwardRecords = null;
         if (_prevIndex >= 0 && _hasState)
         {
             bool bothGiven = frame.Backward is not null && _prevForward is not null;
@@ -131,7 +130,7 @@ internal sealed class FusionEngine
             if (back is not null)
             {
                 CheckFlowSize(back, frame.Index);
-                float scale = (float)(255 * Decay(frame));
+                float scale = (float)(Warp.MaxWeight * Decay(frame));
                 var settings = new WarpSettings((float)_p.PhotoTolerance, (float)_p.PhotoGradient, (float)_p.MotionBoundaryWeight, scale);
                 bool consistency = bothGiven && _p.Consistency;
                 var op = new WarpRecordOp(back, consistency ? prevForward : null, grey, _prevGrey, _bwRecords, _inFrame, _failed, settings);
@@ -139,7 +138,7 @@ internal sealed class FusionEngine
                 long inFrame = Sum(_inFrame), failed = Sum(_failed);
                 if (offline && prevForward is not null)
                 {
-                    forwardRecords = _recordPool.Count > 0 ? _recordPool.Pop() : new ulong[n];
+                    forwardRecords = RentUInt();
                     var fop = new WarpRecordOp(prevForward, consistency ? back : null, _prevGrey, grey, forwardRecords, _inFrameF, _failedF, settings);
                     ParallelRows.For(_height, in fop, _workers);
                 }
@@ -209,7 +208,7 @@ internal sealed class FusionEngine
             }
             else if (forwardRecords is not null)
             {
-                _recordPool.Push(forwardRecords);
+                ReturnUInt(forwardRecords);
             }
 
             _records.Add(new FrameRecord(frame.Index, obs, stored!, obsScale, frame.Emit));
@@ -286,7 +285,7 @@ internal sealed class FusionEngine
                 ReturnUInt(rec.Causal);
                 if (rec.Forward is not null)
                 {
-                    _recordPool.Push(rec.Forward);
+                    ReturnUInt(rec.Forward);
                 }
             }
 
@@ -385,6 +384,6 @@ internal sealed class FusionEngine
         public bool Emit { get; } = emit;
 
         /// <summary>Warp records of this frame's pixels into the next frame (set when the next frame arrives).</summary>
-        public ulong[]? Forward { get; set; }
+        public uint[]? Forward { get; set; }
     }
 }

@@ -8,7 +8,7 @@ namespace SegFuse.Fusion.Warping;
 /// <summary>
 /// For every pixel of a target frame: where its content is in a neighbouring (source) frame, and how far that warp
 /// can be trusted. The result is a warp record per pixel (<see cref="Warp.Record"/>): the sub-pixel source position and
-/// q (0–255) = the reliability times the decay times 255, where 0 means "nothing to carry" (out of frame, unknown flow,
+/// q (0–63) = the reliability times the decay times 63, where 0 means "nothing to carry" (out of frame, unknown flow,
 /// rejected).
 /// </summary>
 /// <remarks>
@@ -31,7 +31,7 @@ internal readonly struct WarpRecordOp : IRowOperation
     private readonly FlowField? _other;
     private readonly byte[]? _targetGrey;
     private readonly byte[]? _sourceGrey;
-    private readonly ulong[] _records;
+    private readonly uint[] _records;
     private readonly int[] _inFrame;
     private readonly int[] _failed;
     private readonly float _tolerance;
@@ -46,7 +46,7 @@ internal readonly struct WarpRecordOp : IRowOperation
         FlowField? other,
         byte[]? targetGrey,
         byte[]? sourceGrey,
-        ulong[] records,
+        uint[] records,
         int[] inFrame,
         int[] failed,
         in WarpSettings settings)
@@ -149,7 +149,7 @@ internal readonly struct WarpRecordOp : IRowOperation
             uint q = (uint)((r * _scale) + 0.5f);
             if (q > 0)
             {
-                records[x] = Warp.Record(px, py, Math.Min(q, 255u));
+                records[x] = Warp.Record(u, v, q);
             }
         }
 
@@ -175,5 +175,5 @@ internal readonly struct WarpRecordOp : IRowOperation
 /// <param name="Tolerance">Photometric tolerance τ in grey levels.</param>
 /// <param name="Gradient">Extra tolerance α per grey level of gradient.</param>
 /// <param name="MotionBoundary">Reliability factor on motion boundaries (1 = off).</param>
-/// <param name="Scale">255 × the decay of this step: the record's q for a fully reliable pixel.</param>
+/// <param name="Scale">63 × the decay of this step: the record's q for a fully reliable pixel.</param>
 internal readonly record struct WarpSettings(float Tolerance, float Gradient, float MotionBoundary, float Scale);
