@@ -9,5 +9,8 @@ internal static class CommandCatalog
     {
         yield return ScoreCommand.Create(console);
         yield return MergeCommand.Create(console);
+        yield return FuseCommand.Create(console);
+        yield return TuneCommand.Create(console);
+        yield return TcCommand.Create(console);
     }
 }

@@ -23,15 +23,13 @@ internal sealed class LayeredSequence
     private readonly double[] _panX;
     private readonly double[] _panY;
     private readonly HashSet<int> _failures = [];
-    private readonly int _cutAt;
 
-    public LayeredSequence(int width, int height, int frames, int seed = 1, int cutAt = -1)
+    public LayeredSequence(int width, int height, int frames, int seed = 1)
     {
         Width = width;
         Height = height;
         Frames = frames;
         _seed = seed;
-        _cutAt = cutAt;
         var rng = new Random(seed);
         double s = width / 256.0;
 
@@ -102,10 +100,9 @@ internal sealed class LayeredSequence
         var layer = new int[w * h];
         var back = new FlowField(w, h);
         var fwd = new FlowField(w, h);
-        bool afterCut = _cutAt >= 0 && t >= _cutAt;
-        double ox = _panX[t] + (afterCut ? _bgW / 3.0 : 0), oy = _panY[t];
-        double oxPrev = t > 0 ? _panX[t - 1] + (afterCut && t - 1 >= _cutAt ? _bgW / 3.0 : 0) : ox, oyPrev = t > 0 ? _panY[t - 1] : oy;
-        double oxNext = _panX[t + 1] + (_cutAt >= 0 && t + 1 >= _cutAt ? _bgW / 3.0 : 0), oyNext = _panY[t + 1];
+        double ox = _panX[t], oy = _panY[t];
+        double oxPrev = t > 0 ? _panX[t - 1] : ox, oyPrev = t > 0 ? _panY[t - 1] : oy;
+        double oxNext = _panX[t + 1], oyNext = _panY[t + 1];
         for (int y = 0; y < h; y++)
         {
             for (int x = 0; x < w; x++)
