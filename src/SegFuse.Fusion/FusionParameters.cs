@@ -53,11 +53,29 @@ public sealed record FusionParameters
     /// <summary>Telemetry: the decay is raised to the power 1 + gain × |steering| / (10°), so evidence fades faster in turns. 0 = no effect.</summary>
     public double SteeringGain { get; init; }
 
-    /// <summary>Offline: frames fused per chunk of the anti-causal pass.</summary>
+    /// <summary>Offline: frames per chunk of the anti-causal pass (chunks are aligned to multiples of this in frame numbers). Memory holds Window + Lookahead frames.</summary>
     public int Window { get; init; } = 16;
 
-    /// <summary>Frames of context read before a slice (<c>--range</c>) and, offline, after each chunk; evidence older than this is below Decay^Lookahead.</summary>
+    /// <summary>Offline: frames of look-ahead after each chunk; the anti-causal pass starts there (evidence from further ahead is below Decay^Lookahead).</summary>
     public int Lookahead { get; init; } = 16;
+
+    /// <summary>
+    /// Frames read before a slice (<c>--range</c>) to warm the causal pass up: enough for the evidence of older frames
+    /// to fall below 0.2 % (Decay^WarmUp ≤ 0.002), at least <see cref="Lookahead"/>.
+    /// </summary>
+    public int WarmUp => Decay <= 0 ? Lookahead : Math.Clamp((int)Math.Ceiling(Math.Log(0.002) / Math.Log(Decay)), Lookahead, 400);
+
+    /// <summary>
+    /// The frames a slice <paramref name="start"/>..<paramref name="end"/>−1 of a video of <paramref name="frames"/>
+    /// frames must read so that its fused labels match a whole run: <see cref="WarmUp"/> frames before it and, offline,
+    /// up to the top of the look-ahead of the chunk holding its last frame.
+    /// </summary>
+    public (int First, int Last) ContextOf(int start, int end, int frames)
+    {
+        int first = Math.Max(0, start - WarmUp);
+        int last = Method == FusionMethod.Offline ? Math.Min(frames - 1, ((((end - 1) / Window) + 1) * Window) + Lookahead - 1) : end - 1;
+        return (first, last);
+    }
 
     /// <summary>Checks every value's range.</summary>
     /// <exception cref="SegFuseInputException">A value out of range; <paramref name="subject"/> names the file or option.</exception>

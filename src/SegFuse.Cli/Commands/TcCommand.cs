@@ -45,6 +45,16 @@ internal static class TcCommand
                 result = TemporalConsistency.Measure(inputs, bar, total => bar.Total = total, ct);
             }
 
+            for (int i = 0; i < result.Unmasked.Classes.Count; i++)
+            {
+                var c = result.Unmasked.Classes[i];
+                if (!double.IsNaN(c.Iou))
+                {
+                    double m = result.Masked?.Classes[i].Iou ?? double.NaN;
+                    console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {c.Name,-16} masked {FusionCliOptions.Percent(m),6}  unmasked {FusionCliOptions.Percent(c.Iou),6}"));
+                }
+            }
+
             string mask = (inputs.FlowOther is null ? "in frame" : "in frame, consistent") + (inputs.Video is null ? string.Empty : ", photometric");
             console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture, $"TC masked   {FusionCliOptions.Percent(result.MaskedTc)}  (reliable pixels: {mask}; {result.ReliableFraction * 100:0.0}% of pixels)"));
             console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture, $"TC unmasked {FusionCliOptions.Percent(result.Tc)}  (all pixels, {result.Pairs} frame pairs)"));

@@ -242,8 +242,10 @@ internal sealed class FusionEngine
     {
         while (_records.Count > 0)
         {
+            // Chunks are aligned to multiples of the window in absolute frame numbers, so that a slice of the video
+            // (--range) cuts the anti-causal pass exactly where a whole run does.
             int s = _records[0].Index;
-            int e = s + _p.Window;
+            int e = ((s / _p.Window) + 1) * _p.Window;
             int last = _records[^1].Index;
             int top;
             if (last >= e + _p.Lookahead - 1)
@@ -260,9 +262,16 @@ internal sealed class FusionEngine
                 return;
             }
 
-            // Anti-causal pass from the top of the look-ahead down to the chunk's first frame.
+            // Anti-causal pass from the top of the look-ahead down to the chunk's first frame (skipped when no frame
+            // of the chunk is wanted: warm-up frames before a slice).
             ulong[] next = _backA, cur = _backB;
-            for (int t = top; t >= s; t--)
+            bool wanted = false;
+            for (int k = 0; k < e - s; k++)
+            {
+                wanted |= _records[k].Emit;
+            }
+
+            for (int t = wanted ? top : s - 1; t >= s; t--)
             {
                 var rec = _records[t - s];
                 bool isTop = t == top;

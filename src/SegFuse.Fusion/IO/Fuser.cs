@@ -161,9 +161,7 @@ public static class Fuser
         }
 
         int lastWanted = Array.LastIndexOf(wanted, true);
-        int context = parameters.Lookahead;
-        int first = Math.Max(0, firstWanted - context);
-        int last = parameters.Method == FusionMethod.Offline ? Math.Min(n - 1, lastWanted + context) : lastWanted;
+        var (first, last) = parameters.ContextOf(firstWanted, lastWanted + 1, n);
 
         var writer = new LabelOutput(inputs.Labels, inputs.PredictionEncoding);
         using var queue = new BlockingCollection<(int Index, LabelMap Map)>(4);

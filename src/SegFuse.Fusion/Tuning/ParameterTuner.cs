@@ -113,8 +113,7 @@ public static class ParameterTuner
             }
 
             var acc = new JaccardAccumulator(inputs.Labels);
-            int first = Math.Max(0, frames[0] - p.Lookahead);
-            int last = p.Method == FusionMethod.Offline ? Math.Min(set.FrameCount - 1, frames[^1] + p.Lookahead) : frames[^1];
+            var (first, last) = p.ContextOf(frames[0], frames[^1] + 1, set.FrameCount);
             var engine = new FusionEngine(set.Width, set.Height, set.Classes, p, options.Workers, (t, map) => acc.Add(gt[t], map, gtFiles[t], "fused"));
             foreach (var frame in set.Read(first, last, wanted.Contains, cancellationToken))
             {
