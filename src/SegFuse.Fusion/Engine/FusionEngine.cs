@@ -143,6 +143,8 @@ internal sealed class FusionEngine
                     ParallelRows.For(_height, in fop, _workers);
                 }
 
+                double failedFraction = inFrame > 0 ? (double)failed / inFrame : 1;
+                Stats.FailedFractions[frame.Index] = failedFraction;
                 bool cut = inFrame == 0 || failed > _p.CutFraction * inFrame;
                 if (cut)
                 {
@@ -156,6 +158,18 @@ internal sealed class FusionEngine
                 else
                 {
                     carry = true;
+
+                    // Between half the cut fraction and the cut fraction, trust the whole frame's warps less and less:
+                    // where most of the image disagrees, the pixels that happen to agree (flat sky, road) are no proof.
+                    double trust = Math.Clamp((_p.CutFraction - failedFraction) / (0.5 * _p.CutFraction), 0, 1);
+                    if (trust < 1)
+                    {
+                        Attenuate(_bwRecords, trust);
+                        if (forwardRecords is not null)
+                        {
+                            Attenuate(forwardRecords, trust);
+                        }
+                    }
                 }
             }
         }
@@ -316,6 +330,20 @@ internal sealed class FusionEngine
         }
 
         return Math.Pow(_p.Decay, exponent);
+    }
+
+    private static void Attenuate(uint[] records, double factor)
+    {
+        for (int i = 0; i < records.Length; i++)
+        {
+            uint r = records[i];
+            uint q = Warp.Weight(r);
+            if (q != 0)
+            {
+                uint scaled = (uint)Math.Round(q * factor);
+                records[i] = scaled == 0 ? 0 : (r & 0x03FF_FFFF) | (scaled << 26);
+            }
+        }
     }
 
     private static uint ObservationScale(double frameWeight) => (uint)Math.Round(frameWeight * EvidenceOps.Unit * 256.0 / 255.0);

@@ -55,6 +55,9 @@ internal sealed class FusionStats
     /// <summary>Agreement of each frame's labels with the evidence carried into it, by index (frames with too little carried evidence are absent).</summary>
     public Dictionary<int, double> Agreements { get; } = [];
 
+    /// <summary>Fraction of in-frame pixels that failed the reliability tests when carried into each frame, by index.</summary>
+    public Dictionary<int, double> FailedFractions { get; } = [];
+
     /// <summary>Indices of the frames treated as cuts.</summary>
     public List<int> CutFrames { get; } = [];
 }
