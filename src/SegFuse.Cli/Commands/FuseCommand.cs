@@ -31,9 +31,9 @@ internal static class FuseCommand
                 Workers = shared.Workers(parse),
             };
             FuseSummary summary;
-            using (var bar = console.Progress("fuse", 0))
+            using (var bar = new DeferredProgress(console, "fuse"))
             {
-                summary = Fuser.Run(inputs, parameters, run, bar, total => bar.Total = total, ct);
+                summary = Fuser.Run(inputs, parameters, run, bar, bar.Start, ct);
             }
 
             console.Out.WriteLine(string.Create(

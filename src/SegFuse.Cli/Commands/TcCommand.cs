@@ -40,9 +40,9 @@ internal static class TcCommand
                 Video = parse.GetValue(video)?.FullName,
             };
             TcResult result;
-            using (var bar = console.Progress("tc", 0, "pairs"))
+            using (var bar = new DeferredProgress(console, "tc", "pairs"))
             {
-                result = TemporalConsistency.Measure(inputs, bar, total => bar.Total = total, ct);
+                result = TemporalConsistency.Measure(inputs, bar, bar.Start, ct);
             }
 
             for (int i = 0; i < result.Unmasked.Classes.Count; i++)
