@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using SegFuse.Fusion.Evidence;
 using SegFuse.Labels;
 
@@ -22,88 +24,105 @@ internal readonly struct LabelObservationOp(LabelMap labels, uint[] observations
         ReadOnlySpan<ushort> down = _labels.GetRowSpan(Math.Min(y + 1, h - 1));
         ReadOnlySpan<byte> lut = _classes.IdToIndex;
         var dst = _observations.AsSpan(y * w, w);
+        uint inner = EvidenceOps.Pack4(0, 255, EvidenceOps.NoClass, 0), border = EvidenceOps.Pack4(0, _boundaryWeight, EvidenceOps.NoClass, 0);
+        ushort left = row[0];
         for (int x = 0; x < w; x++)
         {
             ushort id = row[x];
-            bool border = up[x] != id || down[x] != id || (x > 0 && row[x - 1] != id) || (x < w - 1 && row[x + 1] != id);
-            int c = id < lut.Length ? lut[id] : EvidenceOps.NoClass;
-            dst[x] = EvidenceOps.Pack4(c, border ? _boundaryWeight : 255u, EvidenceOps.NoClass, 0);
+            ushort right = x < w - 1 ? row[x + 1] : id;
+            bool isBorder = up[x] != id || down[x] != id || left != id || right != id;
+            left = id;
+            uint c = id < lut.Length ? lut[id] : EvidenceOps.NoClass;
+            dst[x] = (isBorder ? border : inner) | c;
         }
     }
 }
 
 /// <summary>
-/// The causal pass's carry: warps the previous evidence into the current frame through the warp records (nearest
-/// source pixel, weights scaled by reliability × decay), and counts where the carried arg-max agrees with the frame's
-/// own label among pixels with at least one unit of carried evidence.
+/// The causal pass's frame check on every fourth row: carries the previous evidence in and counts where the carried
+/// arg-max agrees with the frame's own label, among pixels with at least one unit of carried evidence. The frame
+/// weight comes from this agreement before the evidence is carried for real.
 /// </summary>
-internal readonly struct CarryOp(ulong[] previous, ulong[] carried, uint[] records, uint[] observations, int[] total, int[] agree, int width) : IRowOperation
+internal readonly struct AgreementOp(ulong[] previous, uint[] records, uint[] observations, int[] total, int[] agree, int width, int height) : IRowOperation
 {
     private readonly ulong[] _previous = previous;
-    private readonly ulong[] _carried = carried;
     private readonly uint[] _records = records;
     private readonly uint[] _observations = observations;
     private readonly int[] _total = total;
     private readonly int[] _agree = agree;
     private readonly int _width = width;
+    private readonly int _height = height;
 
-    public void Invoke(int y)
+    public void Invoke(int k)
     {
-        int w = _width, h = _previous.Length / w;
-        ReadOnlySpan<ulong> prev = _previous;
+        int w = _width, y = k * 4;
+        ref ulong prev = ref MemoryMarshal.GetArrayDataReference(_previous);
         ReadOnlySpan<uint> rec = _records.AsSpan(y * w, w);
         ReadOnlySpan<uint> obs = _observations.AsSpan(y * w, w);
-        Span<ulong> dst = _carried.AsSpan(y * w, w);
         int total = 0, agree = 0;
-        for (int x = 0; x < w; x++)
+        for (int x = 0; x < rec.Length; x++)
         {
-            ulong e = Warp.Carry(prev, rec[x], x, y, w, h);
-            dst[x] = e;
+            ulong e = Warp.Carry(ref prev, rec[x], x, y, w, _height);
             if (EvidenceOps.Weight0(e) >= EvidenceOps.Unit)
             {
                 total++;
-                if (EvidenceOps.Class0(e) == (int)(obs[x] & 0xFF))
-                {
-                    agree++;
-                }
+                agree += EvidenceOps.Class0(e) == (int)(obs[x] & 0xFF) ? 1 : 0;
             }
         }
 
-        _total[y] = total;
-        _agree[y] = agree;
+        _total[k] = total;
+        _agree[k] = agree;
     }
 }
 
 /// <summary>
-/// Adds the frame's observation (scaled by the frame weight) to the carried evidence, in place; writes the arg-max as
-/// label ids (causal output) and/or the quantised evidence (stored for the offline pass).
+/// The causal pass at frame t: S_t = carried S_{t−1} + ω_t O_t. Writes the new state, and the arg-max as label ids
+/// (causal output) and/or the quantised evidence (stored for the offline pass).
 /// </summary>
-internal readonly struct ObserveOp(ulong[] evidence, uint[] observations, uint scale, LabelMap? output, uint[]? stored, ClassMap classes, int width) : IRowOperation
+internal readonly struct CarryObserveOp(
+    ulong[] previous,
+    ulong[] state,
+    uint[]? records,
+    uint[] observations,
+    uint scale,
+    LabelMap? output,
+    uint[]? stored,
+    ClassMap classes,
+    int width,
+    int height) : IRowOperation
 {
-    private readonly ulong[] _evidence = evidence;
+    private readonly ulong[] _previous = previous;
+    private readonly ulong[] _state = state;
+    private readonly uint[]? _records = records;
     private readonly uint[] _observations = observations;
     private readonly uint _scale = scale;
     private readonly LabelMap? _output = output;
     private readonly uint[]? _stored = stored;
     private readonly ClassMap _classes = classes;
     private readonly int _width = width;
+    private readonly int _height = height;
 
     public void Invoke(int y)
     {
         int w = _width;
-        Span<ulong> ev = _evidence.AsSpan(y * w, w);
+        ref ulong prev = ref MemoryMarshal.GetArrayDataReference(_previous);
+        ReadOnlySpan<uint> rec = _records is null ? default : _records.AsSpan(y * w, w);
         ReadOnlySpan<uint> obs = _observations.AsSpan(y * w, w);
+        Span<ulong> state = _state.AsSpan(y * w, w);
         Span<ushort> output = _output is null ? default : _output.GetRowSpan(y);
         Span<uint> stored = _stored is null ? default : _stored.AsSpan(y * w, w);
         ReadOnlySpan<ushort> ids = _classes.IndexToId;
-        for (int x = 0; x < w; x++)
+        bool carry = !rec.IsEmpty;
+        for (int x = 0; x < state.Length; x++)
         {
-            ulong e = EvidenceOps.AddObservation(ev[x], obs[x], _scale);
-            ev[x] = e;
+            ulong e = carry ? Warp.Carry(ref prev, rec[x], x, y, w, _height) : EvidenceOps.Empty;
+            uint o = obs[x];
+            e = EvidenceOps.AddObservation(e, o, _scale);
+            state[x] = e;
             if (!output.IsEmpty)
             {
                 int c = EvidenceOps.Class0(e);
-                output[x] = ids[c != EvidenceOps.NoClass ? c : (int)(obs[x] & 0xFF)];
+                output[x] = ids[c != EvidenceOps.NoClass ? c : (int)(o & 0xFF)];
             }
 
             if (!stored.IsEmpty)
@@ -115,8 +134,8 @@ internal readonly struct ObserveOp(ulong[] evidence, uint[] observations, uint s
 }
 
 /// <summary>
-/// One step of the offline method's anti-causal pass at frame t: warps B_{t+1} into t along the forward records,
-/// writes the fused labels argmax(S_t + warped B) when wanted, and B_t = warped B + ω_t O_t for the next step down.
+/// One step of the offline method's anti-causal pass at frame t: carries B_{t+1} into t along the forward records,
+/// writes the fused labels argmax(S_t + carried B) when wanted, and B_t = carried B + ω_t O_t for the next step down.
 /// </summary>
 internal readonly struct BackwardOp(
     ulong[] next,
@@ -144,17 +163,17 @@ internal readonly struct BackwardOp(
     public void Invoke(int y)
     {
         int w = _width, h = _next.Length / w;
-        ReadOnlySpan<ulong> next = _next;
+        ref ulong next = ref MemoryMarshal.GetArrayDataReference(_next);
         ReadOnlySpan<uint> rec = _records is null ? default : _records.AsSpan(y * w, w);
         ReadOnlySpan<uint> obs = _observations.AsSpan(y * w, w);
         ReadOnlySpan<uint> causal = _causal.AsSpan(y * w, w);
         Span<ulong> cur = _current.AsSpan(y * w, w);
         Span<ushort> output = _output is null ? default : _output.GetRowSpan(y);
         ReadOnlySpan<ushort> ids = _classes.IndexToId;
-        for (int x = 0; x < w; x++)
+        bool carry = !rec.IsEmpty;
+        for (int x = 0; x < cur.Length; x++)
         {
-            ulong b = rec.IsEmpty ? EvidenceOps.Empty : Warp.Carry(next, rec[x], x, y, w, h);
-
+            ulong b = carry ? Warp.Carry(ref next, rec[x], x, y, w, h) : EvidenceOps.Empty;
             if (!output.IsEmpty)
             {
                 int c = EvidenceOps.ArgMaxOfSum(EvidenceOps.Dequantize(causal[x]), b);

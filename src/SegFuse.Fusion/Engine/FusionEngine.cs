@@ -174,15 +174,18 @@ internal sealed class FusionEngine
             }
         }
 
-        // Causal pass: carry the evidence in, judge the frame's own labels against it, add them.
+        // Causal pass: judge the frame's own labels against the evidence carried in (every fourth row), then carry and
+        // add them in one pass.
         double frameWeight = 1;
         if (carry)
         {
-            var warp = new CarryOp(_state, _scratch, _bwRecords, obs, _agreeTotal, _agree, _width);
-            ParallelRows.For(_height, in warp, _workers);
-            long total = Sum(_agreeTotal), agree = Sum(_agree);
-            Stats.CarriedFractionSum += (double)total / n;
-            if (total >= 0.05 * n)
+            int sampled = (_height + 3) / 4;
+            var check = new AgreementOp(_state, _bwRecords, obs, _agreeTotal, _agree, _width, _height);
+            ParallelRows.For(sampled, in check, _workers);
+            long total = Sum(_agreeTotal.AsSpan(0, sampled)), agree = Sum(_agree.AsSpan(0, sampled));
+            long sampledPixels = (long)sampled * _width;
+            Stats.CarriedFractionSum += (double)total / sampledPixels;
+            if (total >= 0.05 * sampledPixels)
             {
                 double a = (double)agree / total;
                 Stats.Agreements[frame.Index] = a;
@@ -193,18 +196,14 @@ internal sealed class FusionEngine
                 }
             }
         }
-        else
-        {
-            Array.Fill(_scratch, EvidenceOps.Empty);
-        }
 
         Stats.Frames++;
         Stats.FrameWeights[frame.Index] = frameWeight;
         uint obsScale = ObservationScale(frameWeight);
         LabelMap? output = !offline && frame.Emit ? new LabelMap(_width, _height) : null;
         uint[]? stored = offline ? RentUInt() : null;
-        var add = new ObserveOp(_scratch, obs, obsScale, output, stored, _classes, _width);
-        ParallelRows.For(_height, in add, _workers);
+        var step = new CarryObserveOp(_state, _scratch, carry ? _bwRecords : null, obs, obsScale, output, stored, _classes, _width, _height);
+        ParallelRows.For(_height, in step, _workers);
         (_state, _scratch) = (_scratch, _state);
         _hasState = true;
 
@@ -397,7 +396,7 @@ internal sealed class FusionEngine
 
     private void ReturnUInt(uint[] a) => _uintPool.Push(a);
 
-    private static long Sum(int[] values)
+    private static long Sum(ReadOnlySpan<int> values)
     {
         long s = 0;
         foreach (int v in values)

@@ -127,10 +127,11 @@ internal static class EvidenceOps
             added += w;
         }
 
-        if ((dx | dy) != 0 && carried + added > 0)
+        if ((dx | dy) != 0)
         {
-            long total = carried + added;
-            e = WithResidual(e, (int)(dx * (long)carried / total), (int)(dy * (long)carried / total));
+            // Weighted mean of the carried residual and the observation's 0: dx · carried / (carried + added).
+            float k = carried / (float)(carried + added);
+            e = WithResidual(e, (int)(dx * k), (int)(dy * k));
         }
 
         return e;

@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 
 namespace SegFuse.Fusion.Evidence;
 
@@ -70,18 +71,33 @@ internal static class Warp
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static ulong Carry(ReadOnlySpan<ulong> source, uint record, int x, int y, int width, int height)
     {
+        if (source.Length < width * height)
+        {
+            throw new ArgumentException("the source is smaller than the frame", nameof(source));
+        }
+
+        return Carry(ref MemoryMarshal.GetReference(source), record, x, y, width, height);
+    }
+
+    /// <summary>
+    /// <see cref="Carry(ReadOnlySpan{ulong}, uint, int, int, int, int)"/> on a ref to the first of width × height
+    /// source pixels: every index is clamped into the frame, so there are no bounds checks.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static ulong Carry(ref ulong source, uint record, int x, int y, int width, int height)
+    {
         uint q = record >> 26;
         if (q == 0)
         {
             return EvidenceOps.Empty;
         }
 
-        // Source position in 1/128 px, pixel centres at multiples of 128.
+        // Source position in 1/128 px, pixel centres at multiples of 128 (the record holds 1/32 px).
         int px = (x * 128) + ((((int)(record << 19)) >> 19) * 4);
         int py = (y * 128) + ((((int)(record << 6)) >> 19) * 4);
         int sx = Math.Clamp((px + 64) >> 7, 0, width - 1);
         int sy = Math.Clamp((py + 64) >> 7, 0, height - 1);
-        ulong e = source[(sy * width) + sx];
+        ulong e = Unsafe.Add(ref source, (sy * width) + sx);
         int rx = EvidenceOps.ResidualX(e), ry = EvidenceOps.ResidualY(e);
         if ((rx | ry) != 0)
         {
@@ -92,7 +108,7 @@ internal static class Warp
             {
                 // Take the neighbour only if its evidence lies within half a pixel of the position (across a motion
                 // boundary the neighbour's residual belongs to another surface).
-                ulong f = source[(ty * width) + tx];
+                ulong f = Unsafe.Add(ref source, (ty * width) + tx);
                 int fx = EvidenceOps.ResidualX(f), fy = EvidenceOps.ResidualY(f);
                 if (Math.Abs((tx * 128) + fx - px) <= 64 && Math.Abs((ty * 128) + fy - py) <= 64)
                 {
@@ -105,7 +121,7 @@ internal static class Warp
             }
         }
 
-        e = EvidenceOps.Scale(e, Factors[q]);
+        e = EvidenceOps.Scale(e, Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(Factors), q));
         return EvidenceOps.WithResidual(e, (sx * 128) + rx - px, (sy * 128) + ry - py);
     }
 

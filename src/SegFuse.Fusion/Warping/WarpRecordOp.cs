@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using SegFuse.Fusion.Engine;
 using SegFuse.Fusion.Evidence;
 using SegFuse.Timeline.Flow;
@@ -7,7 +8,7 @@ namespace SegFuse.Fusion.Warping;
 
 /// <summary>
 /// For every pixel of a target frame: where its content is in a neighbouring (source) frame, and how far that warp
-/// can be trusted. The result is a warp record per pixel (<see cref="Warp.Record"/>): the sub-pixel source position and
+/// can be trusted. The result is a warp record per pixel (<see cref="Warp.Record"/>): the sub-pixel displacement and
 /// q (0–63) = the reliability times the decay times 63, where 0 means "nothing to carry" (out of frame, unknown flow,
 /// rejected).
 /// </summary>
@@ -23,7 +24,8 @@ namespace SegFuse.Fusion.Warping;
 /// <item>a motion-boundary factor where |∇d|² &gt; 0.01 |d|² + 0.002 (the flow of thin or fast-moving borders is least exact).</item>
 /// </list>
 /// <para>Per row it counts the in-frame pixels and those that failed a test, so a frame where most pixels fail is
-/// treated as a cut.</para>
+/// treated as a cut. The inner loop reads through refs (no bounds checks): every index is inside the frame by
+/// construction (source positions are checked against the frame before they are used).</para>
 /// </remarks>
 internal readonly struct WarpRecordOp : IRowOperation
 {
@@ -69,38 +71,42 @@ internal readonly struct WarpRecordOp : IRowOperation
     public void Invoke(int y)
     {
         int w = _width, h = _height;
-        ReadOnlySpan<float> d = _flow.Span;
+        ref float d = ref MemoryMarshal.GetReference(_flow.Span);
         ReadOnlySpan<byte> dValid = _flow.HasValidMask ? _flow.ValidMask : default;
-        ReadOnlySpan<float> o = _other is null ? default : _other.Span;
+        bool consistency = _other is not null;
+        ref float o = ref consistency ? ref MemoryMarshal.GetReference(_other!.Span) : ref Unsafe.NullRef<float>();
         ReadOnlySpan<byte> oValid = _other is { HasValidMask: true } ? _other.ValidMask : default;
-        bool photometric = _targetGrey is not null;
-        ReadOnlySpan<byte> tg = _targetGrey;
-        ReadOnlySpan<byte> sg = _sourceGrey;
+        bool photometric = _targetGrey is not null && _sourceGrey is not null;
+        ref byte tg = ref photometric ? ref MemoryMarshal.GetArrayDataReference(_targetGrey!) : ref Unsafe.NullRef<byte>();
+        ref byte sg = ref photometric ? ref MemoryMarshal.GetArrayDataReference(_sourceGrey!) : ref Unsafe.NullRef<byte>();
+        bool gradient = _gradient > 0;
+        bool motion = _motionBoundary < 1f;
         var records = _records.AsSpan(y * w, w);
+        records.Clear();
+        ref uint rec = ref MemoryMarshal.GetReference(records);
         int inFrame = 0, failed = 0;
         int up = Math.Max(y - 1, 0) * w, down = Math.Min(y + 1, h - 1) * w;
+        float maxX = w - 0.5f, maxY = h - 0.5f;
         for (int x = 0; x < w; x++)
         {
             int i = (y * w) + x;
-            records[x] = 0;
             if (!dValid.IsEmpty && dValid[i] == 0)
             {
                 continue;
             }
 
-            float u = d[2 * i], v = d[(2 * i) + 1];
+            float u = Unsafe.Add(ref d, 2 * i), v = Unsafe.Add(ref d, (2 * i) + 1);
             float px = x + u, py = y + v;
-            if (!(px >= -0.5f && px < w - 0.5f && py >= -0.5f && py < h - 0.5f))
+            if (!(px >= -0.5f && px < maxX && py >= -0.5f && py < maxY))
             {
                 continue;
             }
 
             inFrame++;
-            int sx = (int)(px + 0.5f), sy = (int)(py + 0.5f);
-            int s = (sy * w) + sx;
+            int s = ((int)(py + 0.5f) * w) + (int)(px + 0.5f);
             float r = 1f;
             bool fail = false;
-            if (!o.IsEmpty)
+            if (consistency)
             {
                 if (!oValid.IsEmpty && oValid[s] == 0)
                 {
@@ -108,7 +114,7 @@ internal readonly struct WarpRecordOp : IRowOperation
                 }
                 else
                 {
-                    float ou = o[2 * s], ov = o[(2 * s) + 1];
+                    float ou = Unsafe.Add(ref o, 2 * s), ov = Unsafe.Add(ref o, (2 * s) + 1);
                     float cu = u + ou, cv = v + ov;
                     fail = (cu * cu) + (cv * cv) >= (0.01f * ((u * u) + (v * v) + (ou * ou) + (ov * ov))) + 0.5f;
                 }
@@ -116,10 +122,14 @@ internal readonly struct WarpRecordOp : IRowOperation
 
             if (!fail && photometric)
             {
-                float e = MathF.Abs(tg[i] - Bilinear(sg, w, h, px, py));
-                int left = x > 0 ? i - 1 : i, right = x < w - 1 ? i + 1 : i;
-                float g = 0.5f * (Math.Abs(tg[right] - tg[left]) + Math.Abs(tg[down + x] - tg[up + x]));
-                float tol = _tolerance + (_gradient * g);
+                float e = MathF.Abs(Unsafe.Add(ref tg, i) - Bilinear(ref sg, w, h, px, py));
+                float tol = _tolerance;
+                if (gradient)
+                {
+                    int left = x > 0 ? i - 1 : i, right = x < w - 1 ? i + 1 : i;
+                    tol += _gradient * 0.5f * (Math.Abs(Unsafe.Add(ref tg, right) - Unsafe.Add(ref tg, left)) + Math.Abs(Unsafe.Add(ref tg, down + x) - Unsafe.Add(ref tg, up + x)));
+                }
+
                 if (e >= 2 * tol)
                 {
                     fail = true;
@@ -136,10 +146,21 @@ internal readonly struct WarpRecordOp : IRowOperation
                 continue;
             }
 
-            if (_motionBoundary < 1f)
+            if (motion)
             {
-                float du = x < w - 1 ? d[(2 * i) + 2] - u : 0f, dv = x < w - 1 ? d[(2 * i) + 3] - v : 0f;
-                float eu = y < h - 1 ? d[2 * (i + w)] - u : 0f, ev = y < h - 1 ? d[(2 * (i + w)) + 1] - v : 0f;
+                float du = 0, dv = 0, eu = 0, ev = 0;
+                if (x < w - 1)
+                {
+                    du = Unsafe.Add(ref d, (2 * i) + 2) - u;
+                    dv = Unsafe.Add(ref d, (2 * i) + 3) - v;
+                }
+
+                if (y < h - 1)
+                {
+                    eu = Unsafe.Add(ref d, 2 * (i + w)) - u;
+                    ev = Unsafe.Add(ref d, (2 * (i + w)) + 1) - v;
+                }
+
                 if ((du * du) + (dv * dv) + (eu * eu) + (ev * ev) > (0.01f * ((u * u) + (v * v))) + 0.002f)
                 {
                     r *= _motionBoundary;
@@ -149,7 +170,7 @@ internal readonly struct WarpRecordOp : IRowOperation
             uint q = (uint)((r * _scale) + 0.5f);
             if (q > 0)
             {
-                records[x] = Warp.Record(u, v, q);
+                Unsafe.Add(ref rec, x) = Warp.Record(u, v, q);
             }
         }
 
@@ -158,15 +179,19 @@ internal readonly struct WarpRecordOp : IRowOperation
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static float Bilinear(ReadOnlySpan<byte> img, int w, int h, float px, float py)
+    private static float Bilinear(ref byte img, int w, int h, float px, float py)
     {
-        px = Math.Clamp(px, 0f, w - 1);
-        py = Math.Clamp(py, 0f, h - 1);
+        // px, py lie in [−0.5, w − 0.5) × [−0.5, h − 0.5): clamp to the pixel centres, then interpolate.
+        px = px < 0 ? 0 : px;
+        py = py < 0 ? 0 : py;
         int x0 = (int)px, y0 = (int)py;
-        int x1 = Math.Min(x0 + 1, w - 1), y1 = Math.Min(y0 + 1, h - 1);
+        int x1 = x0 < w - 1 ? x0 + 1 : x0, y1 = y0 < h - 1 ? y0 + 1 : y0;
         float fx = px - x0, fy = py - y0;
-        float top = img[(y0 * w) + x0] + (fx * (img[(y0 * w) + x1] - img[(y0 * w) + x0]));
-        float bottom = img[(y1 * w) + x0] + (fx * (img[(y1 * w) + x1] - img[(y1 * w) + x0]));
+        int r0 = y0 * w, r1 = y1 * w;
+        float a = Unsafe.Add(ref img, r0 + x0), b = Unsafe.Add(ref img, r0 + x1);
+        float c = Unsafe.Add(ref img, r1 + x0), e = Unsafe.Add(ref img, r1 + x1);
+        float top = a + (fx * (b - a));
+        float bottom = c + (fx * (e - c));
         return top + (fy * (bottom - top));
     }
 }
