@@ -385,7 +385,7 @@ internal sealed class FusionEngine
             throw new ArgumentException("grey frame of another size", nameof(grey));
         }
 
-        byte[] dst = _bytePool.Count > 0 ? _bytePool.Pop() : new byte[grey.Length];
+        byte[] dst = _bytePool.Count > 0 ? _bytePool.Pop() : new byte[grey.Length + WarpRecordOp.GreyPadding];
         using var src = Mat.FromPixelData(_height, _width, MatType.CV_8UC1, grey);
         using var dstMat = Mat.FromPixelData(_height, _width, MatType.CV_8UC1, dst);
         Cv2.GaussianBlur(src, dstMat, new Size(3, 3), 0, 0, BorderTypes.Replicate);
