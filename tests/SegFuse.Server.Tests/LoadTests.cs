@@ -85,7 +85,8 @@ public sealed class LoadTests(ITestOutputHelper output)
         var deadline = Stopwatch.StartNew();
         while (h.Count("SELECT COUNT(*) FROM submissions WHERE status IN ('queued', 'scoring')") > 0)
         {
-            Assert.True(deadline.Elapsed < TimeSpan.FromMinutes(3), "the restarted server did not finish the queue: " + second.Output);
+            // A bound for a loaded machine: the point is that every submission ends scored, not how fast.
+            Assert.True(deadline.Elapsed < TimeSpan.FromMinutes(12), "the restarted server did not finish the queue within 12 minutes: " + second.Output);
             await Task.Delay(50);
         }
 
