@@ -121,6 +121,10 @@ internal sealed class ScoringWorker : BackgroundService
         var s = job.Submission;
         var clock = Stopwatch.StartNew();
         string work = _data.SubmissionWork(s.Id);
+
+        // The outcome is written only after the work folder is gone, so a client that sees
+        // 'scored' or 'failed' never finds frames of that submission still on disk.
+        Action? record = null;
         try
         {
             Competition competition;
@@ -138,7 +142,7 @@ internal sealed class ScoringWorker : BackgroundService
             }
 
             var score = _processor.Score(s, competition, frames, work, progress, ct);
-            Complete(s, job.Lease, score, competition.GtHash, clock.Elapsed);
+            record = () => Complete(s, job.Lease, score, competition.GtHash, clock.Elapsed);
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {
@@ -148,17 +152,27 @@ internal sealed class ScoringWorker : BackgroundService
         }
         catch (SegFuseInputException e)
         {
-            Fail(s, job.Lease, FailureKind.Input, _processor.Redact(e.Message));
+            record = () => Fail(s, job.Lease, FailureKind.Input, _processor.Redact(e.Message));
         }
 #pragma warning disable CA1031 // The worker must survive any failure of one submission and record it.
         catch (Exception e)
 #pragma warning restore CA1031
         {
-            Fail(s, job.Lease, FailureKind.Server, $"{e.GetType().Name}: {_processor.Redact(e.Message)}");
+            record = () => Fail(s, job.Lease, FailureKind.Server, $"{e.GetType().Name}: {_processor.Redact(e.Message)}");
         }
         finally
         {
             TryDelete(work);
+        }
+
+        try
+        {
+            record?.Invoke();
+        }
+        catch (Microsoft.Data.Sqlite.SqliteException e)
+        {
+            // The row keeps its lease; the next start-up queues it again.
+            _log.Info($"submission {s.Id}: cannot record the outcome: {e.Message}");
         }
     }
 
