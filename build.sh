@@ -8,8 +8,9 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")"
 
 # System packages: ffmpeg (H.264 encoding, ffprobe), libgtk-3-0 (the native OpenCV runtime links it),
-# python3-opencv (tests check .flo files against OpenCV's readOpticalFlow/writeOpticalFlow, which OpenCvSharp4 does not wrap).
-APT_PACKAGES=(ffmpeg libgtk-3-0 python3-opencv)
+# python3-opencv (tests check .flo files against OpenCV's readOpticalFlow/writeOpticalFlow, which OpenCvSharp4 does not wrap),
+# chromium (the server's browser test drives Debian's headless Chromium through Microsoft.Playwright; no browser download).
+APT_PACKAGES=(ffmpeg libgtk-3-0 python3-opencv chromium)
 
 log() { printf '[build] %s\n' "$*" >&2; }
 

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Scoring throughput: `segfuse score` (Release) on FRAMES Cityscapes-layout frames, with and without
-# instance scores, in Mpx/s and peak memory. Where python3 can import cityscapesScripts
+# instance scores: Mpx/s of wall time (both cores) and per CPU-second, and peak memory. Where python3 can import cityscapesScripts
 # (pip install cityscapesscripts, with its Cython extension), its evalPixelLevelSemanticLabeling runs
 # on the same files in the same run and the ratios are printed.
 #   tools/bench-score.sh [FRAMES=120] [SIZE=mixed|WxH]
@@ -30,15 +30,12 @@ PY
 )
 echo "data: $dir, $frames frames, $pixels pixels, $(nproc) cores"
 segfuse=(dotnet src/SegFuse.Cli/bin/Release/net10.0/segfuse.dll)
-run() { # label, command...
+run() { # label, command...: wall time, CPU time (user + sys) and peak memory
   local label=$1; shift
-  local t0 t1 rss
-  t0=$(date +%s.%N)
-  /usr/bin/time -f "%M" -o /tmp/segfuse-bench-rss "$@" > /dev/null 2>&1
-  t1=$(date +%s.%N)
-  rss=$(cat /tmp/segfuse-bench-rss)
-  python3 -c "import sys; s=$t1-$t0; print(f'{sys.argv[1]:<40} {s:7.2f} s {$pixels/s/1e6:8.1f} Mpx/s  peak {int(sys.argv[2])/1024:6.0f} MB')" "$label" "$rss"
-  python3 -c "print($t1 - $t0)" > "/tmp/segfuse-bench-$label.s"
+  /usr/bin/time -f "%e %U %S %M" -o /tmp/segfuse-bench-time "$@" > /dev/null 2>&1
+  read -r wall user sys rss < /tmp/segfuse-bench-time
+  python3 -c "import sys; w, c = $wall, $user + $sys; print(f'{sys.argv[1]:<24} wall {w:6.2f} s {$pixels / w / 1e6:7.1f} Mpx/s | cpu {c:6.2f} s {$pixels / c / 1e6:7.1f} Mpx/s per cpu-second | peak {$rss / 1024:5.0f} MB')" "$label"
+  echo "$wall $user $sys" > "/tmp/segfuse-bench-$label.s"
 }
 run segfuse-instances "${segfuse[@]}" score --gt "$dir/gt" --pred "$dir/pred"
 run segfuse-no-instances "${segfuse[@]}" score --gt "$dir/gt" --pred "$dir/pred" --no-instances
@@ -61,7 +58,10 @@ PY
   run reference-instances python3 "$driver" "$dir" 1
   run reference-no-instances python3 "$driver" "$dir" 0
   for m in instances no-instances; do
-    python3 -c "r = float(open('/tmp/segfuse-bench-reference-$m.s').read()); s = float(open('/tmp/segfuse-bench-segfuse-$m.s').read()); print(f'speed-up over the reference ($m): {r / s:.2f}x')"
+    python3 -c "
+r = [float(x) for x in open('/tmp/segfuse-bench-reference-$m.s').read().split()]
+s = [float(x) for x in open('/tmp/segfuse-bench-segfuse-$m.s').read().split()]
+print(f'segfuse vs reference ($m): {r[0] / s[0]:.2f}x faster (wall), {(r[1] + r[2]) / (s[1] + s[2]):.2f}x less cpu')"
   done
 else
   echo "cityscapesScripts not importable by python3: reference not run (the figures to compare with are in README.md)"

@@ -76,6 +76,32 @@ public sealed class SampleCommandTests : IDisposable
     }
 
     [Fact]
+    public void A_sample_passes_inspect_and_align_without_warnings()
+    {
+        string dir = Path.Combine(_root, "s");
+        Assert.Equal(0, CliRunner.Run("sample", "--out", dir, "--frames", "20", "--size", "96x64", "--seed", "2").ExitCode);
+        var inspect = CliRunner.Run("inspect", Path.Combine(dir, "video.mp4"));
+        Assert.True(inspect.ExitCode == 0, inspect.Error);
+        Assert.DoesNotContain("warning", inspect.Error + inspect.Out, StringComparison.OrdinalIgnoreCase);
+        Assert.Contains("20 counted", inspect.Out, StringComparison.Ordinal);
+        Assert.Contains("evenly spaced yes", inspect.Out, StringComparison.Ordinal);
+        foreach (var (folder, direction) in new[] { ("flow_bw", "backward"), ("flow_fw", "forward") })
+        {
+            var align = CliRunner.Run(
+                "align", "--video", Path.Combine(dir, "video.mp4"), "--telemetry", Path.Combine(dir, "telemetry.csv"),
+                "--flow", Path.Combine(dir, folder), "--flow-direction", direction,
+                "--pred", Path.Combine(dir, "pred"), "--gt", Path.Combine(dir, "gt"), "--out", Path.Combine(_root, $"frames-{direction}.csv"));
+            Assert.True(align.ExitCode == 0, align.Error);
+            string all = align.Out + align.Error;
+            Assert.DoesNotContain("warning", all, StringComparison.OrdinalIgnoreCase);
+            Assert.Contains("covers 20/20 frames (100%), 0 extrapolated, 0 in gaps", all, StringComparison.Ordinal);
+            Assert.Contains("flow: 19/20 frames, 0 missing", all, StringComparison.Ordinal);
+            Assert.Contains("pred: 20/20 frames, 0 missing", all, StringComparison.Ordinal);
+            Assert.Contains("gt: 20/20 frames, 0 missing", all, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
     public void Out_is_required()
     {
         var r = CliRunner.Run("sample", "--frames", "3");

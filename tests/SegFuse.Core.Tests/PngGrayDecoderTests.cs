@@ -96,6 +96,30 @@ public class PngGrayDecoderTests
         }
     }
 
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    public void Vectorised_sub_filter_equals_the_scalar_loop(int bytesPerSample)
+    {
+        var rng = new Random(bytesPerSample);
+        for (int length = bytesPerSample; length < 200; length += bytesPerSample)
+        {
+            var src = new byte[length];
+            rng.NextBytes(src);
+            var simd = new byte[length];
+            var scalar = new byte[length];
+            PngGrayDecoder.UnfilterSub(src, simd, bytesPerSample, allowSimd: true);
+            PngGrayDecoder.UnfilterSub(src, scalar, bytesPerSample, allowSimd: false);
+            Assert.Equal(scalar, simd);
+
+            // And the scalar loop is the filter's definition: cur[i] = src[i] + cur[i - bpp].
+            for (int i = 0; i < length; i++)
+            {
+                Assert.Equal((byte)(src[i] + (i >= bytesPerSample ? scalar[i - bytesPerSample] : 0)), scalar[i]);
+            }
+        }
+    }
+
     [Fact]
     public void Palette_pngs_give_their_indices_as_PIL_does()
     {

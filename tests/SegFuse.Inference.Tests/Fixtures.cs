@@ -38,7 +38,7 @@ internal static class ForeignModels
     /// channels; no SegFuse metadata. With <paramref name="argmaxOutput"/> it ends in ArgMax (int64 labels
     /// [batch, 1, h, w]) instead.
     /// </summary>
-    public static byte[] Strided(int classes, bool argmaxOutput = false, int seed = 3)
+    public static byte[] Strided(int classes, bool argmaxOutput = false, int seed = 3, bool int32Labels = false)
     {
         var random = new Random(seed);
         float[] Weights(int n, double scale) => Enumerable.Range(0, n).Select(_ => (float)((random.NextDouble() - 0.5) * 2 * scale)).ToArray();
@@ -61,8 +61,18 @@ internal static class ForeignModels
         });
         if (argmaxOutput)
         {
-            g.Nodes.Add(new OnnxNode("ArgMax", ["/classifier/Conv_output_0"], ["labels"]) { Name = "/ArgMax", Attributes = [OnnxAttribute.Int("axis", 1), OnnxAttribute.Int("keepdims", 1)] });
-            g.Outputs.Add(new OnnxValueInfo("labels", OnnxElementType.Int64, ["batch_size", 1, "out_h", "out_w"]));
+            if (int32Labels)
+            {
+                // Labels as int32 [N, h, w]: ArgMax without keepdims, then Cast.
+                g.Nodes.Add(new OnnxNode("ArgMax", ["/classifier/Conv_output_0"], ["argmax"]) { Name = "/ArgMax", Attributes = [OnnxAttribute.Int("axis", 1), OnnxAttribute.Int("keepdims", 0)] });
+                g.Nodes.Add(new OnnxNode("Cast", ["argmax"], ["labels"]) { Name = "/Cast", Attributes = [OnnxAttribute.Int("to", (long)OnnxElementType.Int32)] });
+                g.Outputs.Add(new OnnxValueInfo("labels", OnnxElementType.Int32, ["batch_size", "out_h", "out_w"]));
+            }
+            else
+            {
+                g.Nodes.Add(new OnnxNode("ArgMax", ["/classifier/Conv_output_0"], ["labels"]) { Name = "/ArgMax", Attributes = [OnnxAttribute.Int("axis", 1), OnnxAttribute.Int("keepdims", 1)] });
+                g.Outputs.Add(new OnnxValueInfo("labels", OnnxElementType.Int64, ["batch_size", 1, "out_h", "out_w"]));
+            }
         }
         else
         {

@@ -280,6 +280,53 @@ public class VideoSegmenterTests(TinyModelFixture tiny, ITestOutputHelper output
         Assert.Empty(Directory.GetFileSystemEntries(dir.Path));
     }
 
+    [Fact]
+    public void Int32_labels_of_rank_3_give_the_same_maps_as_int64_labels_of_rank_4()
+    {
+        using var dir = new TempDir();
+        File.WriteAllBytes(dir.File("i64.onnx"), ForeignModels.Strided(19, argmaxOutput: true));
+        File.WriteAllBytes(dir.File("i32.onnx"), ForeignModels.Strided(19, argmaxOutput: true, int32Labels: true));
+        foreach (string name in new[] { "i64", "i32" })
+        {
+            Segment(new SegmentOptions { VideoPath = tiny.VideoPath, ModelPath = dir.File($"{name}.onnx"), OutputDirectory = dir.File(name), Mean = [0, 0, 0], Std = [255, 255, 255], Batch = 2 }, out _);
+        }
+
+        for (int i = 0; i < 10; i++)
+        {
+            string file = FrameFiles.NameOf(i, ".png");
+            Assert.Equal(LabelPng.Read(Path.Combine(dir.File("i64"), file), TrainIds).Span.ToArray(), LabelPng.Read(Path.Combine(dir.File("i32"), file), TrainIds).Span.ToArray());
+        }
+    }
+
+    [Fact]
+    public void Output_classes_map_to_the_label_sets_ids()
+    {
+        Assert.Equal([7, 8, 11, 12, 13, 17, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 31, 32, 33], ClassMapping.IdsOfClasses(LabelSet.Load("cityscapes"), 19, "m").Select(v => (int)v));
+        Assert.Equal(Enumerable.Range(0, 34), ClassMapping.IdsOfClasses(LabelSet.Load("cityscapes"), 34, "m").Select(v => (int)v));
+        Assert.Equal(Enumerable.Range(0, 19), ClassMapping.IdsOfClasses(TrainIds, 19, "m").Select(v => (int)v));
+        Assert.Equal(Enumerable.Range(1, 150), ClassMapping.IdsOfClasses(LabelSet.Load("ade20k"), 150, "m").Select(v => (int)v));
+        Assert.Equal(Enumerable.Range(0, 21), ClassMapping.IdsOfClasses(LabelSet.Load("voc"), 21, "m").Select(v => (int)v));
+        Assert.Equal(["road", "sidewalk"], ClassMapping.ParseNames("""["road","sidewalk"]""")!);
+        Assert.Equal(["road", "sidewalk"], ClassMapping.ParseNames("road, sidewalk")!);
+    }
+
+    [Fact]
+    public void A_cityscapes_label_set_gets_label_ids_from_a_train_id_model()
+    {
+        using var dir = new TempDir();
+        var options = new SegmentOptions { VideoPath = tiny.VideoPath, ModelPath = tiny.ModelPath, OutputDirectory = dir.File("ids"), Labels = "cityscapes" };
+        Segment(options, out _);
+        Segment(options with { OutputDirectory = dir.File("train"), Labels = null }, out _);
+        var cityscapes = LabelSet.Load("cityscapes");
+        var byTrainId = cityscapes.Classes.Where(c => c.TrainId is >= 0 and < 19).ToDictionary(c => c.TrainId!.Value, c => c.Id);
+        var ids = LabelPng.Read(Path.Combine(dir.File("ids"), "000002.png"), cityscapes);
+        var train = LabelPng.Read(Path.Combine(dir.File("train"), "000002.png"), TrainIds);
+        for (int p = 0; p < ids.Span.Length; p++)
+        {
+            Assert.Equal(byTrainId[train.Span[p]], ids.Span[p]);
+        }
+    }
+
     private sealed class CancelAfter(CancellationTokenSource cts, int frames) : IProgress<long>
     {
         public void Report(long value)

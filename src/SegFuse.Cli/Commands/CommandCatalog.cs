@@ -14,8 +14,14 @@ internal static class CommandCatalog
         yield return AlignCommand.Create(console);
         yield return FlowCommand.Create(console);
         yield return FlowVizCommand.Create(console);
+        yield return FuseCommand.Create(console);
+        yield return TuneCommand.Create(console);
+        yield return TcCommand.Create(console);
         yield return SegmentCommand.Create(console);
         yield return ModelTinyCommand.Create(console);
         yield return SampleCommand.Create(console);
+        yield return ServeCommand.Create(console);
+        yield return CompetitionCommand.Create(console);
+        yield return SubmitCommand.Create(console);
     }
 }

@@ -1,7 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
 using OpenCvSharp;
-using SegFuse.IO;
 using SegFuse.Media.Encoding;
 using SegFuse.Timeline.Flow;
 

@@ -3,6 +3,7 @@ using System.Buffers.Binary;
 using System.IO.Compression;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace SegFuse.IO;
 
@@ -256,12 +257,19 @@ internal static class PngGrayDecoder
     // loops keep those neighbours in locals, so a byte waits for an add, not for a store to be read back.
 
     /// <summary>Sub: cur[i] = src[i] + cur[i - bpp].</summary>
-    private static void UnfilterSub(ReadOnlySpan<byte> src, Span<byte> cur, int bps)
+    internal static void UnfilterSub(ReadOnlySpan<byte> src, Span<byte> cur, int bps, bool allowSimd = true)
     {
+        int i = 0;
+        if (allowSimd && Ssse3.IsSupported && src.Length >= 16)
+        {
+            i = UnfilterSubSsse3(src, cur, bps);
+        }
+
+        // Scalar (and the tail after the vectors): the running left neighbours live in locals.
         if (bps == 1)
         {
-            byte a = 0;
-            for (int i = 0; i < src.Length; i++)
+            byte a = i > 0 ? cur[i - 1] : (byte)0;
+            for (; i < src.Length; i++)
             {
                 a = (byte)(src[i] + a);
                 cur[i] = a;
@@ -270,14 +278,47 @@ internal static class PngGrayDecoder
             return;
         }
 
-        byte a0 = 0, a1 = 0;
-        for (int i = 0; i + 1 < src.Length; i += 2)
+        byte a0 = i > 0 ? cur[i - 2] : (byte)0, a1 = i > 0 ? cur[i - 1] : (byte)0;
+        for (; i + 1 < src.Length; i += 2)
         {
             a0 = (byte)(src[i] + a0);
             a1 = (byte)(src[i + 1] + a1);
             cur[i] = a0;
             cur[i + 1] = a1;
         }
+    }
+
+    /// <summary>
+    /// Sub as a running sum, 16 bytes a step: within a vector, log-step prefix sums (add the vector
+    /// shifted by 1, 2, 4, 8 bytes — or 2, 4, 8 for 16-bit samples, whose high and low bytes run as two
+    /// separate sums); then add the carry, the last decoded sample broadcast to every lane. Returns how many
+    /// bytes were done.
+    /// </summary>
+    private static int UnfilterSubSsse3(ReadOnlySpan<byte> src, Span<byte> cur, int bps)
+    {
+        // pshufb masks that broadcast the last byte (8-bit) or the last byte pair (16-bit) of a vector.
+        var broadcast = bps == 1
+            ? Vector128.Create((byte)15)
+            : Vector128.Create((byte)14, 15, 14, 15, 14, 15, 14, 15, 14, 15, 14, 15, 14, 15, 14, 15);
+        var carry = Vector128<byte>.Zero;
+        int i = 0;
+        for (; i <= src.Length - 16; i += 16)
+        {
+            var v = Vector128.Create(src[i..]);
+            if (bps == 1)
+            {
+                v = Sse2.Add(v, Sse2.ShiftLeftLogical128BitLane(v, 1));
+            }
+
+            v = Sse2.Add(v, Sse2.ShiftLeftLogical128BitLane(v, 2));
+            v = Sse2.Add(v, Sse2.ShiftLeftLogical128BitLane(v, 4));
+            v = Sse2.Add(v, Sse2.ShiftLeftLogical128BitLane(v, 8));
+            v = Sse2.Add(v, carry);
+            v.CopyTo(cur[i..]);
+            carry = Ssse3.Shuffle(v, broadcast);
+        }
+
+        return i;
     }
 
     /// <summary>Average: cur[i] = src[i] + (cur[i - bpp] + prev[i]) / 2.</summary>

@@ -104,7 +104,7 @@ internal sealed class Renderer
     public Renderer(StreetScene scene)
     {
         _scene = scene;
-        _shading = new Shading(scene.Noise, scene.World.Zebras);
+        _shading = new Shading(scene.Noise, scene.World.Zebras, scene.Shadows);
         _prisms = (Prism[])scene.Template.Clone();
         _width = scene.Width;
         _height = scene.Height;
@@ -490,7 +490,7 @@ internal sealed class Renderer
                 {
                     py = 0;
                     GroundFootprint(fpPerp, dirX, dirZ, dirH, b, out float fpx, out float fpz);
-                    color = _shading.Road(px, pz, fpx, fpz) * Shading.Light(Face.Top, 1f);
+                    color = _shading.Road(px, pz, fpx, fpz) * _shading.GroundLight(px, pz);
                     label = TrainIds.Road;
                     ids[u] = RenderBuffers.RoadId;
                     instances[u] = 0;

@@ -26,15 +26,22 @@ internal enum Face : byte
 /// </summary>
 internal sealed class Shading
 {
-    private static readonly Vector3 SunDir = Vector3.Normalize(new Vector3(0.5f, 0.75f, -0.42f));
+    /// <summary>Unit vector towards the sun (high in the south-east of the start heading).</summary>
+    public static readonly Vector3 SunDir = Vector3.Normalize(new Vector3(0.5f, 0.75f, -0.42f));
     private readonly ValueNoise _noise;
-    private readonly IReadOnlyList<Zebra> _zebras;
+    private readonly Zebra[] _zebras;
+    private readonly ShadowMap? _shadows;
 
-    public Shading(ValueNoise noise, IReadOnlyList<Zebra> zebras)
+    public Shading(ValueNoise noise, IReadOnlyList<Zebra> zebras, ShadowMap? shadows = null)
     {
         _noise = noise;
-        _zebras = zebras;
+        _zebras = [.. zebras];
+        _shadows = shadows;
     }
+
+    /// <summary>Brightness of the ground (road, sidewalk and grass tops) at (x, z): sky light plus the sun where no shadow falls.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public float GroundLight(float x, float z) => 0.58f + (0.5f * SunDir.Y * (_shadows?.Sunlight(x, z) ?? 1f));
 
     public static Vector3 Haze => new(0.80f, 0.84f, 0.89f);
 
@@ -85,7 +92,10 @@ internal sealed class Shading
     public Vector3 Road(float x, float z, float fpx, float fpz)
     {
         float fp = MathF.Max(fpx, fpz);
+        // Large repairs, mid-scale stains and fine grain: real asphalt has structure at every scale, which gives
+        // flow methods something to hold on to where the road moves fastest (near the camera).
         float patches = _noise.Sample(x * 0.07f, z * 0.07f);
+        float stains = _noise.Fbm(x + 517f, z + 211f, 0.45f, 3, fp);
         float grain = _noise.Fbm(x, z, 2.5f, 3, MathF.Min(fpx, fpz));
         float lx = x - (MathF.Round(x / City.PitchX) * City.PitchX);
         float lz = z - (MathF.Round(z / City.PitchZ) * City.PitchZ);
@@ -104,7 +114,7 @@ internal sealed class Shading
             paint = Markings(lz, x, lx, fpz, fpx, 0);
         }
 
-        float v = 0.31f + (0.03f * patches) + (0.055f * grain) - (0.03f * wear);
+        float v = 0.31f + (0.035f * patches) + (0.07f * stains) + (0.07f * grain) - (0.03f * wear) + Repairs(x, z, fpx, fpz);
         var asphalt = new Vector3(v, v, v * 1.04f);
         if (paint > 0)
         {
@@ -113,6 +123,26 @@ internal sealed class Shading
         }
 
         return asphalt;
+    }
+
+    /// <summary>
+    /// Rectangular repair patches of lighter or darker asphalt, one chance in three per 5 m cell, with crisp (box-filtered)
+    /// edges: the large, high-contrast features that coarse pyramid levels of a flow method need.
+    /// </summary>
+    private static float Repairs(float x, float z, float fpx, float fpz)
+    {
+        const float Size = 5f;
+        int cx = (int)MathF.Floor(x / Size), cz = (int)MathF.Floor(z / Size);
+        uint h = Hash.Of(cx, cz, 0x7A7C);
+        if ((h & 3) != 0)
+        {
+            return 0f;
+        }
+
+        float x0 = (cx * Size) + (Hash.Unit(h * 3u) * 2f), x1 = x0 + 1f + (Hash.Unit(h * 5u) * 2f);
+        float z0 = (cz * Size) + (Hash.Unit(h * 7u) * 2f), z1 = z0 + 1f + (Hash.Unit(h * 11u) * 2.5f);
+        float inside = Band(x, x0, x1, fpx) * Band(z, z0, z1, fpz);
+        return inside * (Hash.Unit(h * 13u) < 0.5f ? -0.07f : 0.06f);
     }
 
     private static float Tracks(float lateral)
@@ -150,9 +180,9 @@ internal sealed class Shading
             bool crosswalk = absCross > City.RoadHalfWidth + 0.3f && absCross < City.RoadHalfWidth + City.CrosswalkWidth - 0.3f;
             if (!crosswalk)
             {
-                foreach (var zb in _zebras)
+                for (int k = 0; k < _zebras.Length; k++)
                 {
-                    if (zb.RoadAxis == axis && MathF.Abs(along - zb.Along) < (City.CrosswalkWidth / 2) - 0.3f)
+                    if (_zebras[k].RoadAxis == axis && MathF.Abs(along - _zebras[k].Along) < (City.CrosswalkWidth / 2) - 0.3f)
                     {
                         crosswalk = true;
                     }
@@ -298,7 +328,7 @@ internal sealed class Shading
                 break;
         }
 
-        float light = Light(face, normalSign);
+        float light = face == Face.Top && p.Material is Material.Block or Material.TreePit ? GroundLight(wx, wz) : Light(face, normalSign);
 
         // Ambient occlusion: vertical surfaces darken towards the ground.
         if (side && wy < 2.5f)

@@ -48,6 +48,10 @@ internal sealed class StreetScene
         Template = [.. prisms];
         InstanceCount = instance;
         Noise = new ValueNoise(Hash.Combine((ulong)(uint)seed, 0xC0FFEE));
+
+        // Shadows where the camera sees the ground in detail: within 150 m of the route.
+        const float Near = 150;
+        Shadows = new Render.ShadowMap(World.Prisms, Render.Shading.SunDir, (float)(minX - Near), (float)(maxX + Near), (float)(minZ - Near), (float)(maxZ + Near));
         var rng = new Rng(seed, "exposure");
         _exposurePhase = rng.Range(0, 2 * Math.PI);
     }
@@ -84,6 +88,9 @@ internal sealed class StreetScene
     public int InstanceCount { get; }
 
     public ValueNoise Noise { get; }
+
+    /// <summary>Cast shadows of the static city on the ground near the route.</summary>
+    public Render.ShadowMap Shadows { get; }
 
     /// <summary>Camera gain at drive time <paramref name="t"/>: a slow auto-exposure drift of a few percent.</summary>
     public float Exposure(double t) => (float)(1.0 + (0.035 * Math.Sin((0.45 * t) + _exposurePhase)));

@@ -55,22 +55,23 @@ internal sealed class ValueNoise
     public float Fbm(float x, float y, float frequency, int octaves, float footprint)
     {
         float sum = 0f;
-        float norm = 0f;
         float amplitude = 1f;
         for (int o = 0; o < octaves; o++)
         {
-            norm += amplitude;
+            // Octaves get finer: once one is below the pixel footprint, so are all the others.
             float weight = Lod(frequency * footprint);
-            if (weight > 0f)
+            if (weight <= 0f)
             {
-                sum += amplitude * weight * Sample((x * frequency) + (o * 37.13f), (y * frequency) + (o * 91.71f));
+                break;
             }
 
+            sum += amplitude * weight * Sample((x * frequency) + (o * 37.13f), (y * frequency) + (o * 91.71f));
             amplitude *= 0.5f;
             frequency *= 2f;
         }
 
-        return sum / norm;
+        // Normalised by the amplitude of all octaves, visible or not, so fading detail lowers contrast (box filtering).
+        return sum / (2f * (1f - MathF.Pow(0.5f, octaves)));
     }
 
     /// <summary>How much of a pattern of <paramref name="cyclesPerPixel"/> to keep: 1 below 0.25, 0 above 0.5.</summary>

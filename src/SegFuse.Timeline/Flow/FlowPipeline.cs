@@ -22,6 +22,12 @@ public sealed record FlowPipelineOptions
 
     /// <summary>Threads that compute flow (each with its own <see cref="FlowEstimator"/>); default: the processor count.</summary>
     public int Workers { get; init; } = Environment.ProcessorCount;
+
+    /// <summary>Test hook: replaces the file write (path, field) on the writer thread.</summary>
+    internal Action<string, FlowField>? WriteOverride { get; init; }
+
+    /// <summary>Test hook: called on a worker after each field is computed, with the frame index.</summary>
+    internal Action<int>? Computed { get; init; }
 }
 
 /// <summary>
@@ -127,6 +133,7 @@ public static class FlowPipeline
                                     }
 
                                     estimator.Compute(job.From.Mat, job.To.Mat, field);
+                                    options.Computed?.Invoke(job.Index);
                                     done.Writer.WriteAsync((job.Index, field), ct).AsTask().GetAwaiter().GetResult();
                                 }
                                 finally
@@ -160,9 +167,19 @@ public static class FlowPipeline
                     {
                         while (done.Reader.TryRead(out var item))
                         {
-                            FlowFile.Write(Path.Combine(dir, FrameFiles.NameOf(item.Index, ext)), item.Field);
+                            string path = Path.Combine(dir, FrameFiles.NameOf(item.Index, ext));
+                            if (options.WriteOverride is { } write)
+                            {
+                                write(path, item.Field);
+                            }
+                            else
+                            {
+                                FlowFile.Write(path, item.Field);
+                            }
+
                             fieldPool.Add(item.Field);
-                            progress?.Report(Interlocked.Increment(ref written));
+                            long count = Interlocked.Increment(ref written);
+                            progress?.Report(count);
                         }
                     }
                 }

@@ -16,12 +16,24 @@ namespace SegFuse.Benchmarks.Inference;
 /// on three threads) divided by it is the Ratio column; 1 − 1/Ratio is the share of the wall-clock time the
 /// pipeline spends outside <c>Run</c>. The pipeline's own timers are printed at the end as well.
 /// </summary>
-/// <remarks>Both benchmarks run once per iteration (the segmenter is opened in the iteration setup, outside the timing) so that they share one job and the Ratio column compares them.</remarks>
-[SimpleJob(launchCount: 1, warmupCount: 1, iterationCount: 5, invocationCount: 1)]
+/// <remarks>
+/// Both benchmarks run once per iteration (the segmenter is opened in the iteration setup, outside the timing) so
+/// that they share one job and the Ratio column compares them. In-process: each iteration takes seconds, so the
+/// separate benchmark process buys nothing, and building it hit BenchmarkDotNet's 2-minute build timeout on the
+/// shared 2-core machine.
+/// </remarks>
+[InProcess]
+[WarmupCount(1)]
+[IterationCount(5)]
+[InvocationCount(1)]
 public class SegmentBenchmarks
 {
     private const int Width = 1280, Height = 720, Frames = 24;
     private readonly List<SegmentSummary> _summaries = [];
+    private TimeSpan _runOnlyCpu;
+    private int _runOnlyFrames;
+    private TimeSpan _segmentCpu;
+    private int _segmentFrames;
     private string _dir = "";
     private string _video = "";
     private string _model = "";
@@ -79,10 +91,14 @@ public class SegmentBenchmarks
     [Benchmark(Baseline = true, Description = "session.Run only, 24 frames 1280x720")]
     public void SessionRunOnly()
     {
+        var cpu = CpuTime();
         for (int i = 0; i < Frames; i++)
         {
             _session!.Run(_runOptions, [TinyNet.InputName], [_input!], [TinyNet.OutputName], [_output!]);
         }
+
+        _runOnlyCpu += CpuTime() - cpu;
+        _runOnlyFrames += Frames;
     }
 
     [IterationSetup]
@@ -93,7 +109,14 @@ public class SegmentBenchmarks
     }
 
     [Benchmark(Description = "segment: decode, pre-process, Run, argmax, PNG write")]
-    public void Segment() => _summaries.Add(_segmenter!.Run());
+    public void Segment()
+    {
+        var cpu = CpuTime();
+        var summary = _segmenter!.Run();
+        _segmentCpu += CpuTime() - cpu;
+        _segmentFrames += summary.Frames;
+        _summaries.Add(summary);
+    }
 
     [IterationCleanup]
     public void CloseSegmenter()
@@ -116,11 +139,29 @@ public class SegmentBenchmarks
                 $"// segment pipeline, threads {Threads}, {_summaries.Count} runs: {frames / seconds:0.00} fps; wall time outside Run {1 - (_summaries.Sum(s => s.RunSeconds) / seconds):P1}; per frame: decode {Ms(s => s.DecodeSeconds)} ms, pre-process {Ms(s => s.PreprocessSeconds)} ms, Run {Ms(s => s.RunSeconds)} ms, post-process {Ms(s => s.PostprocessSeconds)} ms, write {Ms(s => s.WriteSeconds)} ms"));
         }
 
+        if (_runOnlyFrames > 0)
+        {
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"// CPU time, threads {Threads}: session.Run alone {_runOnlyCpu.TotalMilliseconds / _runOnlyFrames:0.0} ms/frame"));
+        }
+
+        if (_segmentFrames > 0)
+        {
+            double perFrame = _segmentCpu.TotalMilliseconds / _segmentFrames;
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"// CPU time, threads {Threads}: whole segment {perFrame:0.0} ms/frame"));
+        }
+
         _input?.Dispose();
         _output?.Dispose();
         _runOptions?.Dispose();
         _session?.Dispose();
         _sessionOptions?.Dispose();
+    }
+
+    /// <summary>CPU time of the whole process (every thread), which the machine's other load does not inflate the way it does wall time.</summary>
+    private static TimeSpan CpuTime()
+    {
+        using var process = System.Diagnostics.Process.GetCurrentProcess();
+        return process.TotalProcessorTime;
     }
 
     private string Ms(Func<SegmentSummary, double> part) =>

@@ -57,6 +57,39 @@ public sealed class FlowPipelineTests : IDisposable
     }
 
     [Fact]
+    public void A_slow_writer_does_not_hold_up_the_workers()
+    {
+        // The writer's first file waits until the workers have computed 4 more fields. Were writing in line with
+        // computing, the workers could not get past the first field and the wait would time out.
+        int computed = 0;
+        using var enough = new ManualResetEventSlim();
+        bool waitedLongEnough = true;
+        var options = new FlowPipelineOptions
+        {
+            Workers = 2,
+            Computed = _ =>
+            {
+                if (Interlocked.Increment(ref computed) >= 5)
+                {
+                    enough.Set();
+                }
+            },
+            WriteOverride = (path, field) =>
+            {
+                if (!enough.IsSet)
+                {
+                    waitedLongEnough &= enough.Wait(TimeSpan.FromSeconds(30));
+                }
+
+                FlowFile.Write(path, field);
+            },
+        };
+        var (_, fields) = FlowPipeline.Run(Frames(12), _dir.Sub("out"), options);
+        Assert.True(waitedLongEnough, "the workers stopped while the writer was busy");
+        Assert.Equal(11, fields);
+    }
+
+    [Fact]
     public void A_decode_failure_leaves_no_output()
     {
         string output = _dir.Sub("out");

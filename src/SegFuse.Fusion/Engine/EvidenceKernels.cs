@@ -1,0 +1,189 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using SegFuse.Fusion.Evidence;
+using SegFuse.Labels;
+
+namespace SegFuse.Fusion.Engine;
+
+/// <summary>
+/// One-hot observations from a label map: weight 255 inside regions, the boundary weight where a 4-neighbour has
+/// another label (per-frame labels jitter along borders, so a border pixel's own label is the least certain).
+/// </summary>
+internal readonly struct LabelObservationOp(LabelMap labels, uint[] observations, ClassMap classes, uint boundaryWeight) : IRowOperation
+{
+    private readonly LabelMap _labels = labels;
+    private readonly uint[] _observations = observations;
+    private readonly ClassMap _classes = classes;
+    private readonly uint _boundaryWeight = boundaryWeight;
+
+    public void Invoke(int y)
+    {
+        int w = _labels.Width, h = _labels.Height;
+        ReadOnlySpan<ushort> row = _labels.GetRowSpan(y);
+        ReadOnlySpan<ushort> up = _labels.GetRowSpan(Math.Max(y - 1, 0));
+        ReadOnlySpan<ushort> down = _labels.GetRowSpan(Math.Min(y + 1, h - 1));
+        ReadOnlySpan<byte> lut = _classes.IdToIndex;
+        var dst = _observations.AsSpan(y * w, w);
+        uint inner = EvidenceOps.Pack4(0, 255, EvidenceOps.NoClass, 0), border = EvidenceOps.Pack4(0, _boundaryWeight, EvidenceOps.NoClass, 0);
+        ushort left = row[0];
+        for (int x = 0; x < w; x++)
+        {
+            ushort id = row[x];
+            ushort right = x < w - 1 ? row[x + 1] : id;
+            bool isBorder = up[x] != id || down[x] != id || left != id || right != id;
+            left = id;
+            uint c = id < lut.Length ? lut[id] : EvidenceOps.NoClass;
+            dst[x] = (isBorder ? border : inner) | c;
+        }
+    }
+}
+
+/// <summary>
+/// The causal pass's frame check on every fourth row: carries the previous evidence in and counts where the carried
+/// arg-max agrees with the frame's own label, among pixels with at least one unit of carried evidence. The frame
+/// weight comes from this agreement before the evidence is carried for real.
+/// </summary>
+internal readonly struct AgreementOp(ulong[] previous, uint[] records, uint[] observations, int[] total, int[] agree, int width, int height) : IRowOperation
+{
+    private readonly ulong[] _previous = previous;
+    private readonly uint[] _records = records;
+    private readonly uint[] _observations = observations;
+    private readonly int[] _total = total;
+    private readonly int[] _agree = agree;
+    private readonly int _width = width;
+    private readonly int _height = height;
+
+    public void Invoke(int k)
+    {
+        int w = _width, y = k * 4;
+        ref ulong prev = ref MemoryMarshal.GetArrayDataReference(_previous);
+        ReadOnlySpan<uint> rec = _records.AsSpan(y * w, w);
+        ReadOnlySpan<uint> obs = _observations.AsSpan(y * w, w);
+        int total = 0, agree = 0;
+        for (int x = 0; x < rec.Length; x++)
+        {
+            ulong e = Warp.Carry(ref prev, rec[x], x, y, w, _height);
+            if (EvidenceOps.Weight0(e) >= EvidenceOps.Unit)
+            {
+                total++;
+                agree += EvidenceOps.Class0(e) == (int)(obs[x] & 0xFF) ? 1 : 0;
+            }
+        }
+
+        _total[k] = total;
+        _agree[k] = agree;
+    }
+}
+
+/// <summary>
+/// The causal pass at frame t: S_t = carried S_{t−1} + ω_t O_t. Writes the new state, and the arg-max as label ids
+/// (causal output) and/or the quantised evidence (stored for the offline pass).
+/// </summary>
+internal readonly struct CarryObserveOp(
+    ulong[] previous,
+    ulong[] state,
+    uint[]? records,
+    uint[] observations,
+    uint scale,
+    LabelMap? output,
+    uint[]? stored,
+    ClassMap classes,
+    int width,
+    int height) : IRowOperation
+{
+    private readonly ulong[] _previous = previous;
+    private readonly ulong[] _state = state;
+    private readonly uint[]? _records = records;
+    private readonly uint[] _observations = observations;
+    private readonly uint _scale = scale;
+    private readonly LabelMap? _output = output;
+    private readonly uint[]? _stored = stored;
+    private readonly ClassMap _classes = classes;
+    private readonly int _width = width;
+    private readonly int _height = height;
+
+    public void Invoke(int y)
+    {
+        int w = _width;
+        ref ulong prev = ref MemoryMarshal.GetArrayDataReference(_previous);
+        ReadOnlySpan<uint> rec = _records is null ? default : _records.AsSpan(y * w, w);
+        ReadOnlySpan<uint> obs = _observations.AsSpan(y * w, w);
+        Span<ulong> state = _state.AsSpan(y * w, w);
+        Span<ushort> output = _output is null ? default : _output.GetRowSpan(y);
+        Span<uint> stored = _stored is null ? default : _stored.AsSpan(y * w, w);
+        ReadOnlySpan<ushort> ids = _classes.IndexToId;
+        bool carry = !rec.IsEmpty;
+        for (int x = 0; x < state.Length; x++)
+        {
+            ulong e = carry ? Warp.Carry(ref prev, rec[x], x, y, w, _height) : EvidenceOps.Empty;
+            uint o = obs[x];
+            e = EvidenceOps.AddObservation(e, o, _scale);
+            state[x] = e;
+            if (!output.IsEmpty)
+            {
+                int c = EvidenceOps.Class0(e);
+                output[x] = ids[c != EvidenceOps.NoClass ? c : (int)(o & 0xFF)];
+            }
+
+            if (!stored.IsEmpty)
+            {
+                stored[x] = EvidenceOps.Quantize(e);
+            }
+        }
+    }
+}
+
+/// <summary>
+/// One step of the offline method's anti-causal pass at frame t: carries B_{t+1} into t along the forward records,
+/// writes the fused labels argmax(S_t + carried B) when wanted, and B_t = carried B + ω_t O_t for the next step down.
+/// </summary>
+internal readonly struct BackwardOp(
+    ulong[] next,
+    ulong[] current,
+    uint[]? records,
+    uint[] observations,
+    uint scale,
+    uint[] causal,
+    LabelMap? output,
+    ClassMap classes,
+    int width,
+    bool storeState) : IRowOperation
+{
+    private readonly ulong[] _next = next;
+    private readonly ulong[] _current = current;
+    private readonly uint[]? _records = records;
+    private readonly uint[] _observations = observations;
+    private readonly uint _scale = scale;
+    private readonly uint[] _causal = causal;
+    private readonly LabelMap? _output = output;
+    private readonly ClassMap _classes = classes;
+    private readonly int _width = width;
+    private readonly bool _storeState = storeState;
+
+    public void Invoke(int y)
+    {
+        int w = _width, h = _next.Length / w;
+        ref ulong next = ref MemoryMarshal.GetArrayDataReference(_next);
+        ReadOnlySpan<uint> rec = _records is null ? default : _records.AsSpan(y * w, w);
+        ReadOnlySpan<uint> obs = _observations.AsSpan(y * w, w);
+        ReadOnlySpan<uint> causal = _causal.AsSpan(y * w, w);
+        Span<ulong> cur = _current.AsSpan(y * w, w);
+        Span<ushort> output = _output is null ? default : _output.GetRowSpan(y);
+        ReadOnlySpan<ushort> ids = _classes.IndexToId;
+        bool carry = !rec.IsEmpty;
+        for (int x = 0; x < cur.Length; x++)
+        {
+            ulong b = carry ? Warp.Carry(ref next, rec[x], x, y, w, h) : EvidenceOps.Empty;
+            if (!output.IsEmpty)
+            {
+                int c = EvidenceOps.ArgMaxOfSum(EvidenceOps.Dequantize(causal[x]), b);
+                output[x] = ids[c != EvidenceOps.NoClass ? c : (int)(obs[x] & 0xFF)];
+            }
+
+            if (_storeState)
+            {
+                cur[x] = EvidenceOps.AddObservation(b, obs[x], _scale);
+            }
+        }
+    }
+}

@@ -1,0 +1,254 @@
+using SegFuse.Fusion.Engine;
+using SegFuse.Fusion.Evidence;
+using SegFuse.Fusion.Tests.Support;
+using SegFuse.Labels;
+using SegFuse.Scoring;
+using SegFuse.Timeline.Flow;
+
+namespace SegFuse.Fusion.Tests.Engine;
+
+/// <summary>The fusion engine on in-memory layered sequences (exact flow both ways, noisy labels).</summary>
+public class EngineTests
+{
+    private static readonly LabelSet Set = LabelSet.Load("cityscapes-trainids");
+
+    private static readonly Lazy<Clip> Small = new(() => Clip.Make(new LayeredSequence(128, 72, 48, seed: 3)));
+
+    [Theory]
+    [InlineData(FusionMethod.Offline)]
+    [InlineData(FusionMethod.Causal)]
+    public void Exact_flow_fusion_beats_the_per_frame_labels(FusionMethod method)
+    {
+        var clip = Small.Value;
+        var fused = Run(clip.Frames(), new FusionParameters { Method = method });
+        double perFrame = Miou(clip, t => clip.Predictions[t]);
+        double result = Miou(clip, t => fused[t]);
+        Assert.True(result > perFrame + 0.03, $"{method}: per-frame {perFrame:P2}, fused {result:P2}");
+    }
+
+    [Fact]
+    public void The_result_does_not_depend_on_the_number_of_threads()
+    {
+        var clip = Small.Value;
+        var one = Run(clip.Frames(), new FusionParameters(), workers: 1);
+        var two = Run(clip.Frames(), new FusionParameters(), workers: 2);
+        for (int t = 0; t < clip.Count; t++)
+        {
+            Assert.True(one[t].Span.SequenceEqual(two[t].Span), $"frame {t} differs");
+        }
+    }
+
+    [Fact]
+    public void Causal_output_is_ready_when_its_frame_arrives_and_offline_memory_stays_within_the_window()
+    {
+        var clip = Small.Value;
+        var emitted = new List<int>();
+        var causal = new FusionEngine(clip.Width, clip.Height, new ClassMap(Set), new FusionParameters { Method = FusionMethod.Causal }, 2, (t, _) => emitted.Add(t));
+        foreach (var f in clip.Frames())
+        {
+            causal.Push(f);
+            Assert.Equal(f.Index, emitted[^1]);
+        }
+
+        var p = new FusionParameters { Window = 8, Lookahead = 6 };
+        int held = 0;
+        var offline = new FusionEngine(clip.Width, clip.Height, new ClassMap(Set), p, 2, (_, _) => { });
+        foreach (var f in clip.Frames())
+        {
+            offline.Push(f);
+            held = Math.Max(held, offline.HeldFrames);
+        }
+
+        offline.Complete();
+        Assert.InRange(held, p.Window, p.Window + p.Lookahead);
+        Assert.Equal(0, offline.HeldFrames);
+    }
+
+    [Fact]
+    public void A_cut_carries_nothing_across_it_in_either_direction()
+    {
+        var a = Clip.Make(new LayeredSequence(128, 72, 20, seed: 1));
+        var b = Clip.Make(new LayeredSequence(128, 72, 20, seed: 7));
+
+        // One video: A then B. The flow files across the cut say what flow files say there (here: B's first-frame pan
+        // and A's last forward flow), which is meaningless for the new scene.
+        var joined = a.Frames().Concat(b.Frames().Select(f => new FusionFrame
+        {
+            Index = f.Index + 20,
+            Labels = f.Labels,
+            Grey = f.Grey,
+            Backward = f.Index == 0 ? b.Truth[1].Backward : f.Backward,
+            Forward = f.Forward,
+        })).Select(f => f.Index == 19 ? new FusionFrame { Index = 19, Labels = f.Labels, Grey = f.Grey, Backward = f.Backward, Forward = a.Truth[18].Forward } : f).ToList();
+
+        var stats = new FusionStats();
+        var both = Run(joined, new FusionParameters(), stats: s => stats = s);
+        var onlyA = Run(a.Frames(), new FusionParameters());
+        var onlyB = Run(b.Frames(), new FusionParameters());
+        Assert.Equal([20], stats.CutFrames);
+        for (int t = 0; t < 20; t++)
+        {
+            Assert.True(both[t].Span.SequenceEqual(onlyA[t].Span), $"frame {t} (before the cut) was changed by frames after it");
+            Assert.True(both[t + 20].Span.SequenceEqual(onlyB[t].Span), $"frame {t + 20} (after the cut) was changed by frames before it");
+        }
+    }
+
+    [Fact]
+    public void Wrong_flow_is_rejected_and_the_frames_own_labels_are_kept()
+    {
+        var clip = Small.Value;
+        var rng = new Random(11);
+        var frames = clip.Frames().Select(f => new FusionFrame
+        {
+            Index = f.Index,
+            Labels = f.Labels,
+            Grey = f.Grey,
+            Backward = f.Index > 0 ? Translation(clip.Width, clip.Height, rng) : null,
+            Forward = f.Index < clip.Count - 1 ? Translation(clip.Width, clip.Height, rng) : null,
+        }).ToList();
+        var fused = Run(frames, new FusionParameters());
+        double perFrame = Miou(clip, t => clip.Predictions[t]);
+        Assert.True(Miou(clip, t => fused[t]) >= perFrame - 0.005);
+    }
+
+    [Fact]
+    public void Slices_with_context_agree_with_one_whole_run()
+    {
+        var clip = Clip.Make(new LayeredSequence(128, 72, 60, seed: 5));
+        var p = new FusionParameters();
+        var whole = Run(clip.Frames(), p);
+        var joined = new Dictionary<int, LabelMap>();
+        foreach (var (start, end) in new[] { (0, 17), (17, 41), (41, 60) })
+        {
+            var (first, last) = p.ContextOf(start, end, clip.Count);
+            var slice = clip.Frames().Where(f => f.Index >= first && f.Index <= last).Select(f => new FusionFrame
+            {
+                Index = f.Index,
+                Labels = f.Labels,
+                Grey = f.Grey,
+                Backward = f.Index == first ? null : f.Backward,
+                Forward = f.Forward,
+                Emit = f.Index >= start && f.Index < end,
+            });
+            foreach (var (t, map) in Run(slice.ToList(), p))
+            {
+                joined.Add(t, map);
+            }
+        }
+
+        Assert.Equal(clip.Count, joined.Count);
+        long same = 0, total = 0;
+        for (int t = 0; t < clip.Count; t++)
+        {
+            var a = whole[t].Span;
+            var b = joined[t].Span;
+            for (int i = 0; i < a.Length; i++)
+            {
+                same += a[i] == b[i] ? 1 : 0;
+            }
+
+            total += a.Length;
+        }
+
+        Assert.True(same >= 0.999 * total, $"slices agree with the whole run on {(double)same / total:P3} of pixels");
+    }
+
+    [Fact]
+    public void Scores_as_evidence_fuse_like_labels()
+    {
+        var clip = Small.Value;
+        var classes = new ClassMap(Set);
+
+        // Scores that put 0.8 on the predicted class and 0.2 on the ground truth where they differ: fusing them must
+        // not be worse than fusing the one-hot labels.
+        var frames = clip.Frames().Select(f =>
+        {
+            var scores = new uint[clip.Width * clip.Height];
+            var pred = f.Labels!.Span;
+            var gt = clip.Truth[f.Index].GroundTruth.Span;
+            for (int i = 0; i < scores.Length; i++)
+            {
+                scores[i] = pred[i] == gt[i]
+                    ? EvidenceOps.Pack4(classes.IndexOf(pred[i]), 255, EvidenceOps.NoClass, 0)
+                    : EvidenceOps.Pack4(classes.IndexOf(pred[i]), 204, classes.IndexOf(gt[i]), 51);
+            }
+
+            return new FusionFrame { Index = f.Index, Scores = scores, Grey = f.Grey, Backward = f.Backward, Forward = f.Forward };
+        }).ToList();
+        var fromScores = Run(frames, new FusionParameters());
+        var fromLabels = Run(clip.Frames(), new FusionParameters());
+        Assert.True(Miou(clip, t => fromScores[t]) >= Miou(clip, t => fromLabels[t]) - 0.001);
+    }
+
+    internal static Dictionary<int, LabelMap> Run(IEnumerable<FusionFrame> frames, FusionParameters p, int workers = 2, Action<FusionStats>? stats = null)
+    {
+        var list = frames as IList<FusionFrame> ?? frames.ToList();
+        var output = new Dictionary<int, LabelMap>();
+        int height = list[0].Labels?.Height ?? 72;
+        int width = list[0].Grey!.Length / height;
+        var engine = new FusionEngine(width, height, new ClassMap(Set), p, workers, (t, map) => output.Add(t, map));
+        foreach (var f in list)
+        {
+            engine.Push(f);
+        }
+
+        engine.Complete();
+        stats?.Invoke(engine.Stats);
+        return output;
+    }
+
+    private static double Miou(Clip clip, Func<int, LabelMap> labels)
+    {
+        var acc = new JaccardAccumulator(Set);
+        for (int t = 0; t < clip.Count; t++)
+        {
+            acc.Add(clip.Truth[t].GroundTruth, labels(t));
+        }
+
+        return ScoreReport.From(acc).AverageClassIou;
+    }
+
+    private static FlowField Translation(int width, int height, Random rng)
+    {
+        var f = new FlowField(width, height);
+        float u = (float)((rng.NextDouble() * 40) - 20), v = (float)((rng.NextDouble() * 40) - 20);
+        var s = f.Span;
+        for (int i = 0; i < s.Length; i += 2)
+        {
+            s[i] = u;
+            s[i + 1] = v;
+        }
+
+        return f;
+    }
+
+    /// <summary>A rendered layered sequence with its predictions.</summary>
+    internal sealed record Clip(IReadOnlyList<LayeredSequence.Frame> Truth, IReadOnlyList<LabelMap> Predictions, int Width, int Height)
+    {
+        public int Count => Truth.Count;
+
+        public static Clip Make(LayeredSequence seq)
+        {
+            var truth = new List<LayeredSequence.Frame>();
+            var pred = new List<LabelMap>();
+            var model = seq.CreatePredictor();
+            for (int t = 0; t < seq.Frames; t++)
+            {
+                var f = seq.Render(t);
+                truth.Add(f);
+                pred.Add(model.Predict(f));
+            }
+
+            return new Clip(truth, pred, seq.Width, seq.Height);
+        }
+
+        public IEnumerable<FusionFrame> Frames() => Truth.Select(f => new FusionFrame
+        {
+            Index = f.Index,
+            Labels = Predictions[f.Index],
+            Grey = f.Grey,
+            Backward = f.Index > 0 ? f.Backward : null,
+            Forward = f.Index < Count - 1 ? f.Forward : null,
+        });
+    }
+}
