@@ -19,6 +19,9 @@ public enum LabelEncoding
 /// <summary>Reads and writes label maps as 8- or 16-bit single-channel PNGs, or as colour PNGs through a palette.</summary>
 public static class LabelPng
 {
+    // The id lookup table per label set, built once (a frame loop then allocates nothing for it).
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<LabelSet, int[]> IdLuts = new();
+
     /// <summary>Reads a PNG as it is stored (any depth and channel count).</summary>
     /// <remarks>The caller owns the returned <see cref="Mat"/> and must dispose it.</remarks>
     /// <exception cref="SegFuseInputException">Missing, unreadable or corrupt file.</exception>
@@ -45,6 +48,17 @@ public static class LabelPng
     {
         using var mat = ReadRaw(path);
         return FromMat(mat, path, set, encoding);
+    }
+
+    /// <summary>
+    /// As <see cref="Read(string, LabelSet, LabelEncoding)"/>, but fills <paramref name="reuse"/> when it has the image's
+    /// size (a frame loop then allocates no map per frame); otherwise returns a new map.
+    /// </summary>
+    /// <remarks>Does not take ownership of <paramref name="reuse"/>; it is overwritten even when the file turns out to be bad.</remarks>
+    public static LabelMap Read(string path, LabelSet set, LabelEncoding encoding, LabelMap? reuse)
+    {
+        using var mat = ReadRaw(path);
+        return encoding == LabelEncoding.Color ? FromColorMat(mat, path, set, reuse) : FromIdMat(mat, path, set, encoding, reuse);
     }
 
     /// <summary>Converts a decoded PNG into a label map of <paramref name="set"/>'s ids; <paramref name="path"/> names it in errors.</summary>
@@ -122,7 +136,7 @@ public static class LabelPng
         return mat;
     }
 
-    private static LabelMap FromIdMat(Mat mat, string path, LabelSet set, LabelEncoding encoding)
+    private static LabelMap FromIdMat(Mat mat, string path, LabelSet set, LabelEncoding encoding, LabelMap? reuse = null)
     {
         if (mat.Channels() != 1)
         {
@@ -135,8 +149,8 @@ public static class LabelPng
             throw new SegFuseInputException(path, "label maps must be 8- or 16-bit PNGs");
         }
 
-        int[] lut = encoding == LabelEncoding.TrainIds ? set.TrainIdLookup() ?? IdLut(set) : IdLut(set);
-        var map = new LabelMap(mat.Width, mat.Height);
+        int[] lut = encoding == LabelEncoding.TrainIds ? set.TrainIdLookup() ?? IdLuts.GetValue(set, IdLut) : IdLuts.GetValue(set, IdLut);
+        var map = reuse is not null && reuse.Width == mat.Width && reuse.Height == mat.Height ? reuse : new LabelMap(mat.Width, mat.Height);
         using var contiguous = mat.IsContinuous() ? null : mat.Clone();
         var src = contiguous ?? mat;
         var dst = map.Span;
@@ -179,7 +193,7 @@ public static class LabelPng
         return lut;
     }
 
-    private static LabelMap FromColorMat(Mat mat, string path, LabelSet set)
+    private static LabelMap FromColorMat(Mat mat, string path, LabelSet set, LabelMap? reuse = null)
     {
         if (mat.Channels() < 3 || mat.Depth() != MatType.CV_8U)
         {
@@ -187,7 +201,7 @@ public static class LabelPng
         }
 
         int channels = mat.Channels();
-        var map = new LabelMap(mat.Width, mat.Height);
+        var map = reuse is not null && reuse.Width == mat.Width && reuse.Height == mat.Height ? reuse : new LabelMap(mat.Width, mat.Height);
         using var contiguous = mat.IsContinuous() ? null : mat.Clone();
         var src = (contiguous ?? mat).AsSpan<byte>();
         var dst = map.Span;

@@ -60,7 +60,8 @@ public static class VideoSubmissionScorer
         var acc = new JaccardAccumulator(set);
         var channel = Channel.CreateBounded<LabelMap>(new BoundedChannelOptions(3) { SingleReader = true, SingleWriter = true });
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var loader = Task.Run(() => LoadGroundTruth(files, set, channel.Writer, stop.Token), CancellationToken.None);
+        var pool = new System.Collections.Concurrent.ConcurrentBag<LabelMap>();
+        var loader = Task.Run(() => LoadGroundTruth(files, set, channel.Writer, pool, stop.Token), CancellationToken.None);
         bool warned = false;
         LabelMap? scaled = null;
         try
@@ -118,6 +119,7 @@ public static class VideoSubmissionScorer
                 }
 
                 acc.Add(truth, matched, files[i], $"{video} frame {i}");
+                pool.Add(truth);
                 progress?.Report(i + 1);
             }
         }
@@ -174,7 +176,7 @@ public static class VideoSubmissionScorer
     private static SegFuseInputException Mismatch(string video, long videoFrames, string gtDir, int gtFrames) =>
         new(video, $"has {videoFrames} frames but the ground truth {gtDir} has {gtFrames}; frame i of the video is scored against ground-truth frame i, so the counts must match");
 
-    private static async Task LoadGroundTruth(string[] files, LabelSet set, ChannelWriter<LabelMap> writer, CancellationToken ct)
+    private static async Task LoadGroundTruth(string[] files, LabelSet set, ChannelWriter<LabelMap> writer, System.Collections.Concurrent.ConcurrentBag<LabelMap> pool, CancellationToken ct)
     {
         Exception? error = null;
         try
@@ -182,7 +184,8 @@ public static class VideoSubmissionScorer
             foreach (var file in files)
             {
                 ct.ThrowIfCancellationRequested();
-                await writer.WriteAsync(LabelPng.Read(file, set, LabelEncoding.Ids), ct).ConfigureAwait(false);
+                var map = LabelPng.Read(file, set, LabelEncoding.Ids, pool.TryTake(out var spare) ? spare : null);
+                await writer.WriteAsync(map, ct).ConfigureAwait(false);
             }
         }
         catch (Exception e)

@@ -63,10 +63,11 @@ public static class LabelVideoRenderer
         using var loader = new CancellationTokenSource();
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, loader.Token);
         var channel = Channel.CreateBounded<Item>(new BoundedChannelOptions(3) { SingleReader = true, SingleWriter = true });
-        var loadTask = Task.Run(() => Load(request, files, compare, channel.Writer, linked.Token), CancellationToken.None);
+        var pool = new System.Collections.Concurrent.ConcurrentBag<LabelMap>();
+        var loadTask = Task.Run(() => Load(request, files, compare, channel.Writer, pool, linked.Token), CancellationToken.None);
         try
         {
-            return Encode(request, colorizer, video, fps, files.Count, channel.Reader, progress, warn, cancellationToken);
+            return Encode(request, colorizer, video, fps, files.Count, channel.Reader, pool, progress, warn, cancellationToken);
         }
         finally
         {
@@ -111,7 +112,8 @@ public static class LabelVideoRenderer
 
     private sealed record Item(int Index, string File, LabelMap Map, LabelMap? Compare);
 
-    private static async Task Load(RenderRequest r, SortedDictionary<int, string> files, SortedDictionary<int, string>? compare, ChannelWriter<Item> writer, CancellationToken ct)
+    /// <summary>Reads the label maps in order into maps taken back from <paramref name="pool"/> (no allocation per frame).</summary>
+    private static async Task Load(RenderRequest r, SortedDictionary<int, string> files, SortedDictionary<int, string>? compare, ChannelWriter<Item> writer, System.Collections.Concurrent.ConcurrentBag<LabelMap> pool, CancellationToken ct)
     {
         Exception? error = null;
         try
@@ -121,7 +123,7 @@ public static class LabelVideoRenderer
             foreach (var (index, file) in files)
             {
                 ct.ThrowIfCancellationRequested();
-                var map = LabelPng.Read(file, r.Set, r.Encoding);
+                var map = LabelPng.Read(file, r.Set, r.Encoding, pool.TryTake(out var spare) ? spare : null);
                 if (firstFile is null)
                 {
                     (firstFile, w, h) = (file, map.Width, map.Height);
@@ -135,7 +137,7 @@ public static class LabelVideoRenderer
                 if (compare is not null)
                 {
                     string cf = compare[index];
-                    other = LabelPng.Read(cf, r.Set, r.Encoding);
+                    other = LabelPng.Read(cf, r.Set, r.Encoding, pool.TryTake(out var spare2) ? spare2 : null);
                     if (other.Width != w || other.Height != h)
                     {
                         throw new SegFuseInputException(cf, $"is {other.Width}x{other.Height} where {Path.GetFileName(firstFile)} is {w}x{h}; every label map must have one size");
@@ -163,6 +165,7 @@ public static class LabelVideoRenderer
         double fps,
         int total,
         ChannelReader<Item> reader,
+        System.Collections.Concurrent.ConcurrentBag<LabelMap> pool,
         IProgress<long>? progress,
         Action<string>? warn,
         CancellationToken ct)
@@ -227,6 +230,12 @@ public static class LabelVideoRenderer
 
                 writer ??= H264VideoWriter.Create(r.OutPath, outW, outH, fps, H264EncoderSettings.YouTube(outW, outH, fps) with { Preset = r.Preset });
                 writer.Write(output, ct);
+                pool.Add(item.Map);
+                if (item.Compare is not null)
+                {
+                    pool.Add(item.Compare);
+                }
+
                 written++;
                 progress?.Report(written);
             }

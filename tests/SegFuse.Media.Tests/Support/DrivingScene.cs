@@ -35,7 +35,7 @@ internal static class DrivingScene
         Rect(Terrain, 0, horizon, W, H);
 
         // Skyline: buildings of random heights on both sides, receding to the vanishing point; a wall on the right.
-        double shift = (t * 0.004 * W) % (0.12 * W);
+        double shift = Mod(t * 0.004 * W, 0.12 * W);
         for (int side = -1; side <= 1; side += 2)
         {
             for (int i = -1; i < 9; i++)
@@ -54,7 +54,7 @@ internal static class DrivingScene
         // Trees: crowns and trunks (vegetation), moving outwards.
         for (int i = 0; i < 6; i++)
         {
-            double z = 1 + ((i * 1.7) + 8 - (t * 0.05)) % 9;
+            double z = 1 + Mod((i * 1.7) + 8 - (t * 0.05), 9);
             int side = i % 2 == 0 ? -1 : 1;
             double x = vpx + (side * W * 0.55 / z * 1.6);
             double r = H * 0.32 / z;
@@ -74,7 +74,7 @@ internal static class DrivingScene
         // Poles at several depths, with signs and lights; width shrinks with distance down to 2 px.
         for (int i = 0; i < 8; i++)
         {
-            double z = 1.2 + ((i * 1.3) + 10 - (t * 0.08)) % 10.5;
+            double z = 1.2 + Mod((i * 1.3) + 10 - (t * 0.08), 10.5);
             int side = i % 2 == 0 ? -1 : 1;
             double x = vpx + (side * W * 0.42 / z);
             double baseY = horizon + (H * 0.55 / z);
@@ -132,7 +132,7 @@ internal static class DrivingScene
         // People on the sidewalks.
         for (int i = 0; i < 7; i++)
         {
-            double z = 2 + ((i * 1.9) + 12 - (t * 0.06)) % 12;
+            double z = 2 + Mod((i * 1.9) + 12 - (t * 0.06), 12);
             int side = i % 2 == 0 ? -1 : 1;
             double x = vpx + (side * W * (0.7 + (0.1 * (i % 3))) / z) + (Math.Sin((t / 10.0) + i) * W * 0.004);
             double bottom = horizon + (H * 0.6 / z);
@@ -145,6 +145,8 @@ internal static class DrivingScene
 
         // The ego vehicle's hood: ignored in the ground truth.
         Ellipse(Ignore, W * 0.5, H * 1.12, W * 0.6, H * 0.2);
+
+        static double Mod(double a, double m) => ((a % m) + m) % m;
 
         var map = new LabelMap(width, height);
         var src = m.AsSpan<byte>();
