@@ -23,6 +23,18 @@ internal readonly struct LabelObservationOp(LabelMap labels, uint[] observations
         ReadOnlySpan<byte> lut = _classes.IdToIndex;
         var dst = _observations.AsSpan(y * w, w);
         uint inner = EvidenceOps.Pack4(0, 255, EvidenceOps.NoClass, 0), border = EvidenceOps.Pack4(0, _boundaryWeight, EvidenceOps.NoClass, 0);
+        if (_boundaryWeight == 255)
+        {
+            // Borders weigh as much as the inside: no neighbour test.
+            for (int x = 0; x < w; x++)
+            {
+                ushort id = row[x];
+                dst[x] = inner | (id < lut.Length ? lut[id] : EvidenceOps.NoClass);
+            }
+
+            return;
+        }
+
         ushort left = row[0];
         for (int x = 0; x < w; x++)
         {
