@@ -21,7 +21,7 @@ public sealed record FusionParameters
     public double BoundaryWeight { get; init; } = 1;
 
     /// <summary>Grey-level difference between a pixel and its warped neighbour below which the warp is fully trusted; at twice this, not at all.</summary>
-    public double PhotoTolerance { get; init; } = 8;
+    public double PhotoTolerance { get; init; } = 12;
 
     /// <summary>Extra tolerance per grey level of local image gradient (sub-pixel flow errors show as differences on edges).</summary>
     public double PhotoGradient { get; init; }
