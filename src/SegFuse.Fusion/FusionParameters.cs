@@ -21,7 +21,7 @@ public sealed record FusionParameters
     public double BoundaryWeight { get; init; } = 1;
 
     /// <summary>Grey-level difference between a pixel and its warped neighbour below which the warp is fully trusted; at twice this, not at all.</summary>
-    public double PhotoTolerance { get; init; } = 8;
+    public double PhotoTolerance { get; init; } = 12;
 
     /// <summary>Extra tolerance per grey level of local image gradient (sub-pixel flow errors show as differences on edges).</summary>
     public double PhotoGradient { get; init; }
@@ -32,8 +32,12 @@ public sealed record FusionParameters
     /// <summary>Reliability factor on motion boundaries (where the flow's gradient is large against its magnitude).</summary>
     public double MotionBoundaryWeight { get; init; } = 1;
 
-    /// <summary>A frame where more than this fraction of in-frame pixels fail the photometric or consistency test is a cut: nothing is carried across it.</summary>
-    public double CutFraction { get; init; } = 0.5;
+    /// <summary>
+    /// A frame where more than this fraction of in-frame pixels fail the photometric or consistency test is a cut:
+    /// nothing is carried across it. From a third of this fraction up, the whole frame's carried evidence is trusted
+    /// less and less.
+    /// </summary>
+    public double CutFraction { get; init; } = 0.3;
 
     /// <summary>
     /// Agreement between a frame's labels and the evidence carried into it (over reliable pixels) at or below which the

@@ -9,6 +9,8 @@ namespace SegFuse.Benchmarks;
 /// <c>./build.sh bench --filter '*Score*'</c> (see <c>--list flat</c> for the names).
 /// <c>make-score-data DIR FRAMES [WxH]</c> writes the scoring benchmark's data set (for tools/bench-score.sh).
 /// <c>media-memory [SMALL LARGE [WxH]]</c> measures the media commands' peak memory on short and long inputs.
+/// <c>make-fusion-data - WxH FRAMES [SEED]</c> writes (once) a generator sequence in the sample layout and prints its folder;
+/// <c>fusion-table DIR [--plain]</c> prints the fusion mIoU/TC table for a sample folder.
 /// </summary>
 internal static class BenchmarkProgram
 {
@@ -26,6 +28,21 @@ internal static class BenchmarkProgram
         if (args.Length > 0 && args[0] == "media-memory")
         {
             Media.MediaMemoryRun.Run(args[1..]);
+            return;
+        }
+
+        if (args.Length is 2 or 3 && args[0] == "fusion-table")
+        {
+            Fusion.FusionTable.Run(args[1], args.Contains("--plain"), Console.Out);
+            return;
+        }
+
+        if (args.Length is 4 or 5 && args[0] == "make-fusion-data")
+        {
+            var inv = System.Globalization.CultureInfo.InvariantCulture;
+            var size = args[2].Split('x');
+            string dir = Fusion.FusionDataset.Ensure(int.Parse(size[0], inv), int.Parse(size[1], inv), int.Parse(args[3], inv), args.Length == 5 ? int.Parse(args[4], inv) : 1);
+            Console.WriteLine(dir);
             return;
         }
 

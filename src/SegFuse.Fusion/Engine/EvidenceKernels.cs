@@ -1,5 +1,3 @@
-using System.Runtime.CompilerServices;
-using System.Runtime.InteropServices;
 using SegFuse.Fusion.Evidence;
 using SegFuse.Labels;
 
@@ -25,6 +23,18 @@ internal readonly struct LabelObservationOp(LabelMap labels, uint[] observations
         ReadOnlySpan<byte> lut = _classes.IdToIndex;
         var dst = _observations.AsSpan(y * w, w);
         uint inner = EvidenceOps.Pack4(0, 255, EvidenceOps.NoClass, 0), border = EvidenceOps.Pack4(0, _boundaryWeight, EvidenceOps.NoClass, 0);
+        if (_boundaryWeight == 255)
+        {
+            // Borders weigh as much as the inside: no neighbour test.
+            for (int x = 0; x < w; x++)
+            {
+                ushort id = row[x];
+                dst[x] = inner | (id < lut.Length ? lut[id] : EvidenceOps.NoClass);
+            }
+
+            return;
+        }
+
         ushort left = row[0];
         for (int x = 0; x < w; x++)
         {
@@ -56,22 +66,29 @@ internal readonly struct AgreementOp(ulong[] previous, uint[] records, uint[] ob
     public void Invoke(int k)
     {
         int w = _width, y = k * 4;
-        ref ulong prev = ref MemoryMarshal.GetArrayDataReference(_previous);
-        ReadOnlySpan<uint> rec = _records.AsSpan(y * w, w);
         ReadOnlySpan<uint> obs = _observations.AsSpan(y * w, w);
-        int total = 0, agree = 0;
-        for (int x = 0; x < rec.Length; x++)
+        ulong[] carried = System.Buffers.ArrayPool<ulong>.Shared.Rent(w);
+        try
         {
-            ulong e = Warp.Carry(ref prev, rec[x], x, y, w, _height);
-            if (EvidenceOps.Weight0(e) >= EvidenceOps.Unit)
+            Warp.CarryRow(_previous, _records.AsSpan(y * w, w), y, w, _height, carried);
+            int total = 0, agree = 0;
+            for (int x = 0; x < obs.Length; x++)
             {
-                total++;
-                agree += EvidenceOps.Class0(e) == (int)(obs[x] & 0xFF) ? 1 : 0;
+                ulong e = carried[x];
+                if (EvidenceOps.Weight0(e) >= EvidenceOps.Unit)
+                {
+                    total++;
+                    agree += EvidenceOps.Class0(e) == (int)(obs[x] & 0xFF) ? 1 : 0;
+                }
             }
-        }
 
-        _total[k] = total;
-        _agree[k] = agree;
+            _total[k] = total;
+            _agree[k] = agree;
+        }
+        finally
+        {
+            System.Buffers.ArrayPool<ulong>.Shared.Return(carried);
+        }
     }
 }
 
@@ -105,17 +122,23 @@ internal readonly struct CarryObserveOp(
     public void Invoke(int y)
     {
         int w = _width;
-        ref ulong prev = ref MemoryMarshal.GetArrayDataReference(_previous);
-        ReadOnlySpan<uint> rec = _records is null ? default : _records.AsSpan(y * w, w);
         ReadOnlySpan<uint> obs = _observations.AsSpan(y * w, w);
         Span<ulong> state = _state.AsSpan(y * w, w);
         Span<ushort> output = _output is null ? default : _output.GetRowSpan(y);
         Span<uint> stored = _stored is null ? default : _stored.AsSpan(y * w, w);
         ReadOnlySpan<ushort> ids = _classes.IndexToId;
-        bool carry = !rec.IsEmpty;
+        if (_records is null)
+        {
+            state.Fill(EvidenceOps.Empty);
+        }
+        else
+        {
+            Warp.CarryRow(_previous, _records.AsSpan(y * w, w), y, w, _height, state);
+        }
+
         for (int x = 0; x < state.Length; x++)
         {
-            ulong e = carry ? Warp.Carry(ref prev, rec[x], x, y, w, _height) : EvidenceOps.Empty;
+            ulong e = state[x];
             uint o = obs[x];
             e = EvidenceOps.AddObservation(e, o, _scale);
             state[x] = e;
@@ -163,17 +186,23 @@ internal readonly struct BackwardOp(
     public void Invoke(int y)
     {
         int w = _width, h = _next.Length / w;
-        ref ulong next = ref MemoryMarshal.GetArrayDataReference(_next);
-        ReadOnlySpan<uint> rec = _records is null ? default : _records.AsSpan(y * w, w);
         ReadOnlySpan<uint> obs = _observations.AsSpan(y * w, w);
         ReadOnlySpan<uint> causal = _causal.AsSpan(y * w, w);
         Span<ulong> cur = _current.AsSpan(y * w, w);
         Span<ushort> output = _output is null ? default : _output.GetRowSpan(y);
         ReadOnlySpan<ushort> ids = _classes.IndexToId;
-        bool carry = !rec.IsEmpty;
+        if (_records is null)
+        {
+            cur.Fill(EvidenceOps.Empty);
+        }
+        else
+        {
+            Warp.CarryRow(_next, _records.AsSpan(y * w, w), y, w, h, cur);
+        }
+
         for (int x = 0; x < cur.Length; x++)
         {
-            ulong b = carry ? Warp.Carry(ref next, rec[x], x, y, w, h) : EvidenceOps.Empty;
+            ulong b = cur[x];
             if (!output.IsEmpty)
             {
                 int c = EvidenceOps.ArgMaxOfSum(EvidenceOps.Dequantize(causal[x]), b);

@@ -361,6 +361,8 @@ internal sealed class FusionInputSet
                 steering = aligned.Telemetry[_steeringColumn];
             }
 
+            // The engine copies the frame it is given (blurred) before it returns, but it runs on another thread a few
+            // frames behind: hand over a copy and recycle this frame's buffer once the next frame is done with it.
             var greyCopy = (byte[])grey.Clone();
             if (greys.Remove(t - 1, out var old))
             {

@@ -57,7 +57,7 @@ public static class ParameterTuner
         var grid = new List<(string, double[], Func<FusionParameters, double, FusionParameters>, Func<FusionParameters, double>)>
         {
             ("decay", [0.85, 0.9, 0.93, 0.95, 0.97], (p, v) => p with { Decay = v }, p => p.Decay),
-            ("photoTolerance", [4, 6, 8, 12, 16], (p, v) => p with { PhotoTolerance = v }, p => p.PhotoTolerance),
+            ("photoTolerance", [6, 9, 12, 16, 24], (p, v) => p with { PhotoTolerance = v }, p => p.PhotoTolerance),
             ("motionBoundaryWeight", [0, 0.25, 0.5, 1], (p, v) => p with { MotionBoundaryWeight = v }, p => p.MotionBoundaryWeight),
             ("boundaryWeight", [0.5, 0.75, 1], (p, v) => p with { BoundaryWeight = v }, p => p.BoundaryWeight),
             ("minFrameWeight", [0.05, 0.15, 0.5, 1], (p, v) => p with { MinFrameWeight = v }, p => p.MinFrameWeight),

@@ -21,7 +21,7 @@ namespace SegFuse.Fusion.Warping;
 /// <list type="bullet">
 /// <item>forward-backward consistency, when the source frame's flow back to the target (<c>o</c>) is given:
 /// |d(x) + o(x')|² &lt; 0.01 (|d|² + |o|²) + 0.5, else 0 (occlusions and wrong flow fail it);</item>
-/// <item>a photometric check against the (slightly blurred) grey frames: the difference e between the target pixel and
+/// <item>a photometric check against the grey frames: the difference e between the target pixel and
 /// the bilinearly sampled source is compared with a tolerance t = τ + α·|∇I| (sub-pixel errors show on edges):
 /// 1 below t, 0 from 2t, linear between;</item>
 /// <item>a motion-boundary factor where |∇d|² &gt; 0.01 |d|² + 0.002 (the flow of thin or fast-moving borders is least exact).</item>

@@ -56,4 +56,43 @@ public class WarpTests
         Assert.InRange(line + (EvidenceOps.ResidualX(state[line]) / 128.0), 10 + 8 - 0.5, 10 + 8 + 0.5);
         Assert.Equal(1, state.Count(e => EvidenceOps.Class0(e) == 1));
     }
+
+    [Fact]
+    public void Carrying_a_row_with_the_vector_path_matches_the_scalar_path_bit_for_bit()
+    {
+        const int w = 53, h = 17;
+        var rng = new Random(4);
+        var source = new ulong[w * h];
+        for (int i = 0; i < source.Length; i++)
+        {
+            ulong e = EvidenceOps.Make(rng.Next(0, 19), (uint)rng.Next(0, 65536), rng.Next(0, 3) == 0 ? EvidenceOps.NoClass : rng.Next(0, 19), (uint)rng.Next(0, 30000));
+            source[i] = rng.Next(0, 4) == 0 ? e : EvidenceOps.WithResidual(e, rng.Next(-127, 128), rng.Next(-127, 128));
+        }
+
+        for (int y = 0; y < h; y++)
+        {
+            var records = new uint[w];
+            for (int x = 0; x < w; x++)
+            {
+                records[x] = rng.Next(0, 6) == 0 ? 0 : Warp.Record((float)((rng.NextDouble() * 8) - 4), (float)((rng.NextDouble() * 6) - 3), (uint)rng.Next(0, 64));
+            }
+
+            var scalar = new ulong[w];
+            var vector = new ulong[w];
+            bool before = Warp.ForceScalar;
+            try
+            {
+                Warp.ForceScalar = true;
+                Warp.CarryRow(source, records, y, w, h, scalar);
+                Warp.ForceScalar = false;
+                Warp.CarryRow(source, records, y, w, h, vector);
+            }
+            finally
+            {
+                Warp.ForceScalar = before;
+            }
+
+            Assert.Equal(scalar, vector);
+        }
+    }
 }
