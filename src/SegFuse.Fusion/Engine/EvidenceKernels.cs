@@ -51,13 +51,15 @@ internal readonly struct LabelObservationOp(LabelMap labels, uint[] observations
 /// <summary>
 /// The causal pass's frame check on every fourth row: carries the previous evidence in and counts where the carried
 /// arg-max agrees with the frame's own label, among pixels with at least one unit of carried evidence. The frame
-/// weight comes from this agreement before the evidence is carried for real.
+/// weight comes from this agreement before the evidence is carried for real. The carried rows are written into the
+/// causal pass's destination (<paramref name="carried"/>), which <see cref="CarryObserveOp"/> then does not carry again.
 /// </summary>
-internal readonly struct AgreementOp(ulong[] previous, uint[] records, uint[] observations, int[] total, int[] agree, int width, int height) : IRowOperation
+internal readonly struct AgreementOp(ulong[] previous, uint[] records, uint[] observations, ulong[] carried, int[] total, int[] agree, int width, int height) : IRowOperation
 {
     private readonly ulong[] _previous = previous;
     private readonly uint[] _records = records;
     private readonly uint[] _observations = observations;
+    private readonly ulong[] _carried = carried;
     private readonly int[] _total = total;
     private readonly int[] _agree = agree;
     private readonly int _width = width;
@@ -67,34 +69,28 @@ internal readonly struct AgreementOp(ulong[] previous, uint[] records, uint[] ob
     {
         int w = _width, y = k * 4;
         ReadOnlySpan<uint> obs = _observations.AsSpan(y * w, w);
-        ulong[] carried = System.Buffers.ArrayPool<ulong>.Shared.Rent(w);
-        try
+        Span<ulong> carried = _carried.AsSpan(y * w, w);
+        Warp.CarryRow(_previous, _records.AsSpan(y * w, w), y, w, _height, carried);
+        int total = 0, agree = 0;
+        for (int x = 0; x < obs.Length; x++)
         {
-            Warp.CarryRow(_previous, _records.AsSpan(y * w, w), y, w, _height, carried);
-            int total = 0, agree = 0;
-            for (int x = 0; x < obs.Length; x++)
+            ulong e = carried[x];
+            if (EvidenceOps.Weight0(e) >= EvidenceOps.Unit)
             {
-                ulong e = carried[x];
-                if (EvidenceOps.Weight0(e) >= EvidenceOps.Unit)
-                {
-                    total++;
-                    agree += EvidenceOps.Class0(e) == (int)(obs[x] & 0xFF) ? 1 : 0;
-                }
+                total++;
+                agree += EvidenceOps.Class0(e) == (int)(obs[x] & 0xFF) ? 1 : 0;
             }
+        }
 
-            _total[k] = total;
-            _agree[k] = agree;
-        }
-        finally
-        {
-            System.Buffers.ArrayPool<ulong>.Shared.Return(carried);
-        }
+        _total[k] = total;
+        _agree[k] = agree;
     }
 }
 
 /// <summary>
 /// The causal pass at frame t: S_t = carried S_{t−1} + ω_t O_t. Writes the new state, and the arg-max as label ids
-/// (causal output) and/or the quantised evidence (stored for the offline pass).
+/// (causal output) and/or the quantised evidence (stored for the offline pass). With <c>sampledRowsCarried</c>, every
+/// fourth row (0, 4, 8, …) of <c>state</c> already holds the carried evidence (<see cref="AgreementOp"/> wrote it).
 /// </summary>
 internal readonly struct CarryObserveOp(
     ulong[] previous,
@@ -106,10 +102,12 @@ internal readonly struct CarryObserveOp(
     uint[]? stored,
     ClassMap classes,
     int width,
-    int height) : IRowOperation
+    int height,
+    bool sampledRowsCarried = false) : IRowOperation
 {
     private readonly ulong[] _previous = previous;
     private readonly ulong[] _state = state;
+    private readonly bool _sampledRowsCarried = sampledRowsCarried;
     private readonly uint[]? _records = records;
     private readonly uint[] _observations = observations;
     private readonly uint _scale = scale;
@@ -127,7 +125,10 @@ internal readonly struct CarryObserveOp(
         Span<ushort> output = _output is null ? default : _output.GetRowSpan(y);
         Span<uint> stored = _stored is null ? default : _stored.AsSpan(y * w, w);
         ReadOnlySpan<ushort> ids = _classes.IndexToId;
-        Warp.CarryRowOrEmpty(_previous, _records, y, w, _height, state);
+        if (!(_sampledRowsCarried && _records is not null && (y & 3) == 0))
+        {
+            Warp.CarryRowOrEmpty(_previous, _records, y, w, _height, state);
+        }
 
         for (int x = 0; x < state.Length; x++)
         {

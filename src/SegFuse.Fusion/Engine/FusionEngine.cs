@@ -181,7 +181,7 @@ internal sealed class FusionEngine
         if (carry)
         {
             int sampled = (_height + 3) / 4;
-            var check = new AgreementOp(_state, _bwRecords, obs, _agreeTotal, _agree, _width, _height);
+            var check = new AgreementOp(_state, _bwRecords, obs, _scratch, _agreeTotal, _agree, _width, _height);
             ParallelRows.For(sampled, in check, _workers);
             long total = Sum(_agreeTotal.AsSpan(0, sampled)), agree = Sum(_agree.AsSpan(0, sampled));
             long sampledPixels = (long)sampled * _width;
@@ -203,7 +203,7 @@ internal sealed class FusionEngine
         uint obsScale = ObservationScale(frameWeight);
         LabelMap? output = !offline && frame.Emit ? new LabelMap(_width, _height) : null;
         uint[]? stored = offline ? RentUInt() : null;
-        var step = new CarryObserveOp(_state, _scratch, carry ? _bwRecords : null, obs, obsScale, output, stored, _classes, _width, _height);
+        var step = new CarryObserveOp(_state, _scratch, carry ? _bwRecords : null, obs, obsScale, output, stored, _classes, _width, _height, sampledRowsCarried: carry);
         ParallelRows.For(_height, in step, _workers);
         (_state, _scratch) = (_scratch, _state);
         _hasState = true;

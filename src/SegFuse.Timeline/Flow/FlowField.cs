@@ -1,4 +1,6 @@
 using System.Diagnostics;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 using OpenCvSharp;
 
 namespace SegFuse.Timeline.Flow;
@@ -205,6 +207,13 @@ public sealed class FlowField
     internal void MarkUnknownVectors()
     {
         var data = _data.AsSpan();
+        if (AllKnown(data))
+        {
+            // The usual case, checked eight floats at a time; the per-pixel loop below only runs when a vector is unknown.
+            _valid = null;
+            return;
+        }
+
         byte[]? mask = null;
         for (int p = 0; p < Width * Height; p++)
         {
@@ -225,6 +234,50 @@ public sealed class FlowField
     }
 
     private static bool IsUnknown(float c) => !float.IsFinite(c) || MathF.Abs(c) > UnknownThreshold;
+
+    /// <summary>
+    /// Whether no component is unknown: |c| ≤ <see cref="UnknownThreshold"/> holds for every finite known component
+    /// and fails for NaN (every comparison with NaN is false) and for ±∞, which is <see cref="IsUnknown"/> negated.
+    /// </summary>
+    private static bool AllKnown(ReadOnlySpan<float> data)
+    {
+        int i = 0;
+        ref float first = ref MemoryMarshal.GetReference(data);
+        if (Vector256.IsHardwareAccelerated)
+        {
+            var limit = Vector256.Create(UnknownThreshold);
+            for (; i + 8 <= data.Length; i += 8)
+            {
+                var c = Vector256.LoadUnsafe(ref first, (nuint)i);
+                if (!Vector256.LessThanOrEqualAll(Vector256.Abs(c), limit))
+                {
+                    return false;
+                }
+            }
+        }
+        else if (Vector128.IsHardwareAccelerated)
+        {
+            var limit = Vector128.Create(UnknownThreshold);
+            for (; i + 4 <= data.Length; i += 4)
+            {
+                var c = Vector128.LoadUnsafe(ref first, (nuint)i);
+                if (!Vector128.LessThanOrEqualAll(Vector128.Abs(c), limit))
+                {
+                    return false;
+                }
+            }
+        }
+
+        for (; i < data.Length; i++)
+        {
+            if (!(MathF.Abs(data[i]) <= UnknownThreshold))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
 
     private byte[] EnsureValidMask()
     {
