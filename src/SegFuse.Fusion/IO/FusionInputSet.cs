@@ -19,6 +19,18 @@ namespace SegFuse.Fusion.IO;
 /// </summary>
 internal sealed class FusionInputSet
 {
+    /// <summary>Frames the reader thread may be ahead of the consumer.</summary>
+    private const int QueueCapacity = 3;
+
+    /// <summary>
+    /// The reader cycles each frame's large buffers (flow fields, label map, grey copy) through this many slots, so a
+    /// video allocates them once instead of ~16 MB per frame at 720p. Frame t's buffers are reused by frame t + RingSize.
+    /// While the reader fills frame t (after handing over t − 1), the consumer holds at most frames t − QueueCapacity − 2 …
+    /// t − 1: the queued frames, the frame being pushed and the previous one (the engine keeps the previous frame's
+    /// forward flow until the next push). Every other use of a frame's buffers ends inside <see cref="FusionEngine.Push"/>.
+    /// </summary>
+    private const int RingSize = QueueCapacity + 5;
+
     private readonly FuseInputs _inputs;
     private readonly SortedDictionary<int, string>? _scores;
     private readonly FlowFolder? _flow;
@@ -211,7 +223,7 @@ internal sealed class FusionInputSet
     {
         ArgumentOutOfRangeException.ThrowIfNegative(first);
         ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(last, FrameCount);
-        using var queue = new BlockingCollection<FusionFrame>(3);
+        using var queue = new BlockingCollection<FusionFrame>(QueueCapacity);
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         Exception? failure = null;
         var reader = new Thread(() =>
@@ -278,6 +290,10 @@ internal sealed class FusionInputSet
         using var estimator = _inputs.ComputeFlow is { } m ? new FlowEstimator(m, downscale) : null;
         using var estimator2 = _inputs.ComputeFlow is { } m2 ? new FlowEstimator(m2, downscale) : null;
         int decoded = 0;
+        var mainRing = new FlowField?[RingSize];
+        var otherRing = new FlowField?[RingSize];
+        var labelRing = new LabelMap?[RingSize];
+        var greyRing = new byte[]?[RingSize];
 
         IEnumerable<FrameTime> Frames()
         {
@@ -312,11 +328,14 @@ internal sealed class FusionInputSet
             }
 
             var grey = greys[t];
+            int slot = t % RingSize;
             FlowField? backward = null, forward = null;
             if (_flow is not null)
             {
-                var main = aligned.ReadFlow();
-                var second = _flowOther?.Read(t, Width, Height, _inputs.FlowScale);
+                var main = aligned.ReadFlow(mainRing[slot]);
+                var second = _flowOther?.Read(t, Width, Height, _inputs.FlowScale, otherRing[slot]);
+                mainRing[slot] = main ?? mainRing[slot];
+                otherRing[slot] = second ?? otherRing[slot];
                 (backward, forward) = _inputs.FlowDirection == FlowDirection.Backward ? (main, second) : (second, main);
                 if (t == 0)
                 {
@@ -348,7 +367,8 @@ internal sealed class FusionInputSet
             }
             else
             {
-                labels = LabelPng.Read(Predictions[t], Classes.Set, _inputs.PredictionEncoding);
+                labels = LabelPng.Read(Predictions[t], Classes.Set, _inputs.PredictionEncoding, labelRing[slot]);
+                labelRing[slot] = labels;
             }
 
             double speed = double.NaN, steering = double.NaN;
@@ -362,9 +382,11 @@ internal sealed class FusionInputSet
                 steering = aligned.Telemetry[_steeringColumn];
             }
 
-            // The engine copies the frame it is given (blurred) before it returns, but it runs on another thread a few
-            // frames behind: hand over a copy and recycle this frame's buffer once the next frame is done with it.
-            var greyCopy = (byte[])grey.Clone();
+            // The engine copies the frame it is given before it returns, but it runs on another thread a few frames
+            // behind: hand over a copy (in this frame's ring slot) and recycle this frame's buffer once the next frame is
+            // done with it.
+            var greyCopy = greyRing[slot] ??= new byte[grey.Length];
+            grey.AsSpan().CopyTo(greyCopy);
             if (greys.Remove(t - 1, out var old))
             {
                 pool.Push(old);

@@ -10,7 +10,7 @@ public readonly record struct FrameTime(int Index, double Timestamp);
 
 /// <summary>
 /// Everything the timeline knows about one frame: its time, the telemetry at that time, and the per-frame files that
-/// belong to it. Files are named, not loaded; <see cref="ReadFlow"/> loads the flow field on demand.
+/// belong to it. Files are named, not loaded; <see cref="ReadFlow()"/> loads the flow field on demand.
 /// </summary>
 public sealed class AlignedFrame
 {
@@ -69,5 +69,10 @@ public sealed class AlignedFrame
     /// Reads the frame's flow field at the frame size (resized when <c>--flow-scale</c> allows it), or null when the frame has none.
     /// </summary>
     /// <exception cref="SegFuseInputException">Corrupt flow file.</exception>
-    public FlowField? ReadFlow() => _flowFolder?.Read(Index, _frameWidth, _frameHeight, _flowScale);
+    public FlowField? ReadFlow() => ReadFlow(null);
+
+    /// <summary>As <see cref="ReadFlow()"/>, reading into <paramref name="reuse"/> when it fits (<see cref="FlowFolder.Read(int, int, int, FlowScale, FlowField?)"/>).</summary>
+    /// <remarks>Does not take ownership of <paramref name="reuse"/>; it may be overwritten.</remarks>
+    /// <exception cref="SegFuseInputException">Corrupt flow file.</exception>
+    public FlowField? ReadFlow(FlowField? reuse) => _flowFolder?.Read(Index, _frameWidth, _frameHeight, _flowScale, reuse);
 }

@@ -63,7 +63,15 @@ public static class FlowFile
 
     /// <summary>Reads a flow field in the format its extension names.</summary>
     /// <exception cref="SegFuseInputException">Missing file, unknown extension, corrupt or truncated content.</exception>
-    public static FlowField Read(string path)
+    public static FlowField Read(string path) => Read(path, null);
+
+    /// <summary>
+    /// As <see cref="Read(string)"/>, but reads a <c>.flo</c> or <c>.npy</c> field into <paramref name="reuse"/> when it
+    /// has the file's size (a frame loop then allocates no field per frame); otherwise returns a new field.
+    /// </summary>
+    /// <remarks>Does not take ownership of <paramref name="reuse"/>; its vectors and mask are overwritten, also when the file turns out to be bad.</remarks>
+    /// <exception cref="SegFuseInputException">Missing file, unknown extension, corrupt or truncated content.</exception>
+    public static FlowField Read(string path, FlowField? reuse)
     {
         var format = TryGetFormat(path) ?? throw new SegFuseInputException(path, "not a flow file (expected .flo, .png or .npy)");
         if (!File.Exists(path))
@@ -75,9 +83,9 @@ public static class FlowFile
         {
             return format switch
             {
-                FlowFormat.Flo => ReadFlo(path),
+                FlowFormat.Flo => ReadFlo(path, reuse),
                 FlowFormat.Kitti => ReadKitti(path),
-                _ => ReadNpy(path),
+                _ => ReadNpy(path, reuse),
             };
         }
         catch (IOException e) when (e is not EndOfStreamException)
@@ -228,13 +236,13 @@ public static class FlowFile
         field.MarkUnknownVectors();
     }
 
-    private static FlowField ReadFlo(string path)
+    private static FlowField ReadFlo(string path, FlowField? reuse)
     {
         using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
         var (width, height) = ReadFloHeader(stream, path);
         CheckLength(path, stream.Length, FloHeaderBytes, width, height, ".flo");
 
-        var field = new FlowField(width, height);
+        var field = reuse is not null && reuse.Width == width && reuse.Height == height ? reuse : new FlowField(width, height);
         ReadVectors(stream, field);
         return field;
     }
@@ -276,13 +284,13 @@ public static class FlowFile
         return (width, height);
     }
 
-    private static FlowField ReadNpy(string path)
+    private static FlowField ReadNpy(string path, FlowField? reuse)
     {
         using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
         var (width, height, dataOffset) = ReadNpyHeader(stream, path);
         CheckLength(path, stream.Length, dataOffset, width, height, ".npy");
 
-        var field = new FlowField(width, height);
+        var field = reuse is not null && reuse.Width == width && reuse.Height == height ? reuse : new FlowField(width, height);
         ReadVectors(stream, field);
         return field;
     }

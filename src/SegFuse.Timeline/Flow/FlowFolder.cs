@@ -11,7 +11,7 @@ namespace SegFuse.Timeline.Flow;
 /// <remarks>
 /// One format per folder: when a folder holds several, <c>.flo</c> is used if present, else <c>.npy</c>, else KITTI
 /// <c>.png</c> (so flow visualisations saved as PNG beside <c>.flo</c> files are left alone). Only file names are kept in
-/// memory; fields are read one at a time by <see cref="Read"/>.
+/// memory; fields are read one at a time by <see cref="Read(int, int, int, FlowScale)"/>.
 /// </remarks>
 public sealed class FlowFolder
 {
@@ -113,7 +113,16 @@ public sealed class FlowFolder
     /// </summary>
     /// <returns>The field at <paramref name="frameWidth"/> × <paramref name="frameHeight"/>, or null when the folder has no file for the frame.</returns>
     /// <exception cref="SegFuseInputException">Corrupt file, or a size that <paramref name="scale"/> does not allow.</exception>
-    public FlowField? Read(int frame, int frameWidth, int frameHeight, FlowScale scale)
+    public FlowField? Read(int frame, int frameWidth, int frameHeight, FlowScale scale) => Read(frame, frameWidth, frameHeight, scale, null);
+
+    /// <summary>
+    /// As <see cref="Read(int, int, int, FlowScale)"/>, reading into <paramref name="reuse"/> when the file is a
+    /// <c>.flo</c> or <c>.npy</c> field of its size (<see cref="FlowFile.Read(string, FlowField?)"/>); a field that is
+    /// resized to the frame size is always a new one.
+    /// </summary>
+    /// <remarks>Does not take ownership of <paramref name="reuse"/>; it may be overwritten.</remarks>
+    /// <exception cref="SegFuseInputException">Corrupt file, or a size that <paramref name="scale"/> does not allow.</exception>
+    public FlowField? Read(int frame, int frameWidth, int frameHeight, FlowScale scale, FlowField? reuse)
     {
         string? path = PathOf(frame);
         if (path is null)
@@ -121,7 +130,7 @@ public sealed class FlowFolder
             return null;
         }
 
-        var field = FlowFile.Read(path);
+        var field = FlowFile.Read(path, reuse);
         return scale.CheckSize(path, field.Width, field.Height, frameWidth, frameHeight) ? field.Resize(frameWidth, frameHeight) : field;
     }
 }
