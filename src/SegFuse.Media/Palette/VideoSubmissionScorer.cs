@@ -24,8 +24,9 @@ public static class VideoSubmissionScorer
     /// <param name="progress">Receives frames scored so far.</param>
     /// <param name="warn">Receives warnings (scaling).</param>
     /// <param name="cancellationToken">Stops between frames.</param>
+    /// <param name="scoreFrame">Optional: which frame indices count (e.g. a test split); the others are still decoded and checked. Null counts every frame.</param>
     /// <exception cref="SegFuseInputException">Frame counts differ (the message gives both), ground-truth indices have a gap, or a file is unreadable.</exception>
-    public static JaccardAccumulator Score(string video, string groundTruthDir, LabelSet set, IProgress<long>? progress = null, Action<string>? warn = null, CancellationToken cancellationToken = default)
+    public static JaccardAccumulator Score(string video, string groundTruthDir, LabelSet set, IProgress<long>? progress = null, Action<string>? warn = null, CancellationToken cancellationToken = default, Func<int, bool>? scoreFrame = null)
     {
         ArgumentNullException.ThrowIfNull(set);
         if (!Directory.Exists(groundTruthDir))
@@ -118,7 +119,11 @@ public static class VideoSubmissionScorer
                     matched = scaled;
                 }
 
-                acc.Add(truth, matched, files[i], $"{video} frame {i}");
+                if (scoreFrame is null || scoreFrame(i))
+                {
+                    acc.Add(truth, matched, files[i], $"{video} frame {i}");
+                }
+
                 pool.Add(truth);
                 progress?.Report(i + 1);
             }

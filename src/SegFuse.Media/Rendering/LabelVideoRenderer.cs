@@ -92,6 +92,11 @@ public static class LabelVideoRenderer
 
     private static void Validate(RenderRequest r)
     {
+        if (r.Scale is < 1 or > 8)
+        {
+            throw new SegFuseInputException("--scale", $"must be an integer factor 1..8, got {r.Scale}");
+        }
+
         if (r.Alpha is < 0 or > 1 || double.IsNaN(r.Alpha))
         {
             throw new SegFuseInputException("--alpha", $"must be between 0 and 1, got {r.Alpha}");
@@ -174,6 +179,7 @@ public static class LabelVideoRenderer
         using var colored2 = new Mat();
         using var footage = new Mat();
         using var output = new Mat();
+        using var enlarged = new Mat();
         Mat? legend = null;
         H264VideoWriter? writer = null;
         bool warnedSize = false;
@@ -228,8 +234,16 @@ public static class LabelVideoRenderer
                     legend.CopyTo(strip);
                 }
 
+                var frameOut = output;
+                if (r.Scale > 1)
+                {
+                    (outW, outH) = (outW * r.Scale, outH * r.Scale);
+                    Cv2.Resize(output, enlarged, new Size(outW, outH), 0, 0, InterpolationFlags.Nearest);
+                    frameOut = enlarged;
+                }
+
                 writer ??= H264VideoWriter.Create(r.OutPath, outW, outH, fps, H264EncoderSettings.YouTube(outW, outH, fps) with { Preset = r.Preset });
-                writer.Write(output, ct);
+                writer.Write(frameOut, ct);
                 pool.Add(item.Map);
                 if (item.Compare is not null)
                 {
