@@ -39,7 +39,7 @@ internal static class DemoCharts
         plot.Axes.Bottom.TickLabelStyle.Rotation = -45;
         plot.Axes.Bottom.TickLabelStyle.Alignment = Alignment.MiddleRight;
         plot.Axes.Bottom.MinimumSize = 90;
-        plot.Axes.SetLimits(-1, (slot * 3) - 1, 0, 100);
+        plot.Axes.SetLimits(-1, (slot * 3) - 1, 0, 115); // room above the bars for the legend
         plot.YLabel("IoU (%)");
         plot.Title(string.Create(
             System.Globalization.CultureInfo.InvariantCulture,
@@ -76,11 +76,11 @@ internal static class DemoCharts
             Line(tiny.Fused, "tiny model fused", ScottPlot.Color.FromHex("#c0392b"), dashed: true);
         }
 
-        plot.Axes.SetLimitsY(0, 100);
+        plot.Axes.SetLimitsY(0, 115);
         plot.XLabel("frame");
         plot.YLabel("mIoU of the frame (%)");
         plot.Title("Per-frame mIoU over the test split");
-        plot.Legend.Alignment = Alignment.LowerRight;
+        plot.Legend.Alignment = Alignment.UpperRight;
         plot.ShowLegend();
         Save(plot, path, 1000, 420);
     }

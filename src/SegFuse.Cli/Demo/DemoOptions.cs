@@ -14,8 +14,11 @@ internal sealed record DemoOptions
     /// <summary>Whether to run issue 8's path: fit the tiny ONNX model, segment the video with it, fuse and score its output.</summary>
     public bool Tiny { get; init; } = true;
 
-    /// <summary>x264 preset of the two rendered videos (YouTube's bit rate, GOP and profile either way).</summary>
+    /// <summary>x264 preset of the palette submission video (YouTube's bit rate, GOP and profile either way).</summary>
     public string Preset { get; init; } = "veryfast";
+
+    /// <summary>x264 preset of the side-by-side video (three panels wide, for viewing only).</summary>
+    public string ViewPreset { get; init; } = "superfast";
 
     /// <summary>
     /// The tuning grid: a deliberately small coordinate search (one round) so the demo stays within its time budget;

@@ -40,21 +40,21 @@ internal static class DemoReport
         sb.AppendLine();
         sb.AppendLine("### Per class (IoU %, test split)");
         sb.AppendLine();
-        sb.AppendLine("| class | per-frame | fused | change |");
-        sb.AppendLine("|---|---:|---:|---:|");
+        sb.AppendLine("| class | per-frame | fused | change | palette video |");
+        sb.AppendLine("|---|---:|---:|---:|---:|");
         var set = r.PerFrame.Report.Set;
         for (int i = 0; i < set.Classes.Count; i++)
         {
             double a = r.PerFrame.Report.Classes[i].Iou, b = r.Fused.Report.Classes[i].Iou;
-            if (set.Classes[i].IgnoreInEval || (double.IsNaN(a) && double.IsNaN(b)))
+            if (set.Classes[i].IgnoreInEval || (double.IsNaN(a) && double.IsNaN(b) && double.IsNaN(r.PaletteVideo.Classes[i].Iou)))
             {
                 continue;
             }
 
-            sb.AppendLine(Inv, $"| {set.Classes[i].Name} | {Pct(a)} | {Pct(b)} | {Delta(b, a)} |");
+            sb.AppendLine(Inv, $"| {set.Classes[i].Name} | {Pct(a)} | {Pct(b)} | {Delta(b, a)} | {Pct(r.PaletteVideo.Classes[i].Iou)} |");
         }
 
-        sb.AppendLine(Inv, $"| **mean** | **{Pct(r.PerFrame.Report.AverageClassIou)}** | **{Pct(r.Fused.Report.AverageClassIou)}** | **{Delta(r.Fused.Report.AverageClassIou, r.PerFrame.Report.AverageClassIou)}** |");
+        sb.AppendLine(Inv, $"| **mean** | **{Pct(r.PerFrame.Report.AverageClassIou)}** | **{Pct(r.Fused.Report.AverageClassIou)}** | **{Delta(r.Fused.Report.AverageClassIou, r.PerFrame.Report.AverageClassIou)}** | {Pct(r.PaletteVideo.AverageClassIou)} |");
         sb.AppendLine();
         sb.AppendLine("![per-class IoU](per-class-iou.png)");
         sb.AppendLine();
@@ -126,6 +126,7 @@ internal static class DemoReport
                     ["name"] = set.Classes[i].Name,
                     ["perFrame"] = N(r.PerFrame.Report.Classes[i].Iou),
                     ["fused"] = N(r.Fused.Report.Classes[i].Iou),
+                    ["paletteVideo"] = N(r.PaletteVideo.Classes[i].Iou),
                 });
             }
         }

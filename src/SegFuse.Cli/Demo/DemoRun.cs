@@ -206,7 +206,7 @@ internal sealed class DemoRun(CliConsole console, DemoOptions options)
                 OutPath = sideBySide,
                 Mode = RenderMode.SideBySide,
                 Legend = true,
-                Preset = options.Preset,
+                Preset = options.ViewPreset,
             };
             using var bar = console.Progress("render side-by-side", LabelVideoRenderer.CountFrames(pred));
             var r = LabelVideoRenderer.Render(request, bar, console.Warn, ct);

@@ -20,7 +20,8 @@ internal sealed class PaletteFrameDecoder
     private const float UnseenPartnerPrior = 20;   // blending towards a label that is only a naive guess nearby.
     private const int SearchRadius = 6;
     private const int NaiveRadius = 2;
-    private const int UnsupportedFraction = 30_000; // a label with no confident pixel in the frame and under 1/this of its pixels is noise.
+    private const int UnsupportedFraction = 10_000; // a label with (almost) no confident pixel in the frame and under 1/this of its pixels is noise.
+    private const int MinConfident = 1;             // confident pixels a label needs in a frame to count as seen.
     private const int SupportRadius = 2;
 
     private readonly PaletteModel _palette;
@@ -71,8 +72,8 @@ internal sealed class PaletteFrameDecoder
     public long UnsupportedPixels { get; private set; }
 
     /// <summary>
-    /// A label that no pixel of the frame shows confidently and that only a handful of pixels decode to (under
-    /// 1/<see cref="UnsupportedFraction"/> of the frame) is compression noise on the border of a similar colour (e.g.
+    /// A label that fewer than <see cref="MinConfident"/> pixels of the frame show confidently and that only a handful
+    /// of pixels decode to (under 1/<see cref="UnsupportedFraction"/> of the frame) is compression noise on the border of a similar colour (e.g.
     /// <c>train</c> specks inside a <c>bus</c>, whose palette colours differ by a few levels), not an object: its
     /// pixels take the most frequent other label within <see cref="SupportRadius"/>. A few specks of a class that is
     /// absent from the ground truth would otherwise cost the whole class in a dataset-wide mIoU.
@@ -81,12 +82,12 @@ internal sealed class PaletteFrameDecoder
     {
         UnsupportedPixels = 0;
         int n = _palette.Count;
-        var confident = new bool[n];
+        var confident = new int[n];
         foreach (short c in _confident)
         {
             if (c >= 0)
             {
-                confident[c] = true;
+                confident[c]++;
             }
         }
 
@@ -113,7 +114,7 @@ internal sealed class PaletteFrameDecoder
         bool any = false;
         for (int k = 0; k < n; k++)
         {
-            unsupported[k] = !confident[k] && decoded[k] > 0 && decoded[k] < limit;
+            unsupported[k] = confident[k] < MinConfident && decoded[k] > 0 && decoded[k] < limit;
             any |= unsupported[k];
         }
 
