@@ -188,7 +188,8 @@ public static class TemporalConsistency
             // Backward pairs walk forwards: this frame's labels are the next pair's source.
             previous = target;
             previousIndex = t;
-            progress?.Report(++pairs);
+            pairs++;
+            progress?.Report(pairs);
         }
 
         return new TcResult(ScoreReport.From(unmasked), masked is null ? null : ScoreReport.From(masked), pairs, total > 0 ? (double)reliable / total : 0);
