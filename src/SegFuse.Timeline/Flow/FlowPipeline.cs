@@ -174,7 +174,7 @@ public static class FlowPipeline
                             }
                             else
                             {
-                                FlowFile.Write(path, item.Field);
+                                FlowFile.WriteStaged(path, item.Field);
                             }
 
                             fieldPool.Add(item.Field);
