@@ -176,8 +176,15 @@ public static partial class FlowFile
             return;
         }
 
-        // Unbuffered: the body is one large write.
-        using var stream = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.None, bufferSize: 0);
+        // Unbuffered (the body is one large write), and the file's blocks reserved at once.
+        using var stream = new FileStream(path, new FileStreamOptions
+        {
+            Mode = FileMode.Create,
+            Access = FileAccess.Write,
+            Share = FileShare.None,
+            BufferSize = 0,
+            PreallocationSize = FloHeaderBytes + (8L * field.Width * field.Height),
+        });
         if (format == FlowFormat.Flo)
         {
             WriteFlo(stream, field);
