@@ -32,10 +32,11 @@ internal static class RenderCommand
         var fps = new Option<double?>("--fps") { Description = "Output frame rate; default the footage's, else 30." };
         var preset = new Option<string>("--preset") { Description = "x264 speed preset (ultrafast … veryslow).", DefaultValueFactory = _ => "medium" };
         preset.AcceptOnlyFromAmong("ultrafast", "superfast", "veryfast", "faster", "fast", "medium", "slow", "slower", "veryslow");
+        var decoder = DecoderOption.Create();
 
         var command = new Command("render", "Render label maps as an H.264 MP4 with YouTube's recommended upload settings (High, yuv420p, CFR, closed GOP, faststart, BT.709).")
         {
-            labels, set, encoding, output, mode, video, alpha, compare, legend, fps, preset,
+            labels, set, encoding, output, mode, video, alpha, compare, legend, fps, preset, decoder,
         };
         command.SetGuardedAction(console, (parse, ct) =>
         {
@@ -57,6 +58,7 @@ internal static class RenderCommand
                     _ => RenderMode.Palette,
                 },
                 VideoPath = parse.GetValue(video),
+                Decoder = DecoderOption.Parse(parse.GetValue(decoder)),
                 Alpha = parse.GetValue(alpha),
                 CompareDir = parse.GetValue(compare),
                 Legend = parse.GetValue(legend),
