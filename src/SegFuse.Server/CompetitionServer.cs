@@ -170,12 +170,12 @@ public sealed class CompetitionServer : IAsyncDisposable
     {
         foreach (var f in Directory.EnumerateFiles(data.Incoming))
         {
-            TryDelete(f);
+            DataFolder.TryDelete(f);
         }
 
         foreach (var d in Directory.EnumerateDirectories(data.CompetitionsRoot, ".staging-*"))
         {
-            TryDelete(d);
+            DataFolder.TryDelete(d);
         }
 
         var known = new HashSet<string>(StringComparer.Ordinal);
@@ -193,7 +193,7 @@ public sealed class CompetitionServer : IAsyncDisposable
         {
             if (!known.Contains(Path.GetFileName(dir)))
             {
-                TryDelete(dir);
+                DataFolder.TryDelete(dir);
                 continue;
             }
 
@@ -202,32 +202,11 @@ public sealed class CompetitionServer : IAsyncDisposable
                 string name = Path.GetFileName(sub);
                 if (name == "work" || name.StartsWith("rescore-", StringComparison.Ordinal))
                 {
-                    TryDelete(sub);
+                    DataFolder.TryDelete(sub);
                 }
             }
 
-            TryDelete(Path.Combine(dir, "fetched.part"));
-        }
-    }
-
-    private static void TryDelete(string path)
-    {
-        try
-        {
-            if (Directory.Exists(path))
-            {
-                Directory.Delete(path, recursive: true);
-            }
-            else if (File.Exists(path))
-            {
-                File.Delete(path);
-            }
-        }
-        catch (IOException)
-        {
-        }
-        catch (UnauthorizedAccessException)
-        {
+            DataFolder.TryDelete(Path.Combine(dir, "fetched.part"));
         }
     }
 

@@ -22,7 +22,7 @@ internal sealed class FusionCliOptions
     private readonly Option<DirectoryInfo?> _flowOther = new("--flow-other") { Description = "Optional folder with the other direction's flow: enables the forward-backward consistency test." };
     private readonly Option<string> _flowScale = new("--flow-scale") { Description = "Flow of another size than the frames: none (error), auto (resize, vectors scaled) or a factor.", DefaultValueFactory = _ => "none" };
     private readonly Option<string?> _computeFlow = new("--compute-flow") { Description = "Compute flow in both directions from the video instead of reading files: farneback, sparse-to-dense or tvl1 (slow)." };
-    private readonly Option<int> _computeDownscale = new("--compute-downscale") { Description = "Computed flow at 1/N resolution (faster, coarser).", DefaultValueFactory = _ => 1 };
+    private readonly Option<int> _computeDownscale = new("--compute-downscale") { Description = "Computed flow at 1/N resolution (faster, coarser); 0 = by frame size (the short side / 360: 1 below 540 lines, 2 for 720p, 3 for 1080p).", DefaultValueFactory = _ => 0 };
     private readonly Option<FileInfo?> _telemetry = new("--telemetry") { Description = "Telemetry CSV (a time column and numeric columns); a speed and a steering column modulate how long evidence is carried (see speedGain/steeringGain)." };
     private readonly Option<string?> _timeColumn = new("--time-column") { Description = "The telemetry's time column (default: timestamp, time or t)." };
     private readonly Option<double> _timeOffset = new("--time-offset") { Description = "Seconds added to telemetry times to put them on the video's clock.", DefaultValueFactory = _ => 0 };
@@ -43,9 +43,9 @@ internal sealed class FusionCliOptions
     public FuseInputs Inputs(ParseResult parse)
     {
         int downscale = parse.GetValue(_computeDownscale);
-        if (downscale is < 1 or > 8)
+        if (downscale is < 0 or > 8)
         {
-            throw new SegFuseInputException("--compute-downscale", "must be 1..8");
+            throw new SegFuseInputException("--compute-downscale", "must be 0 (by frame size) or 1..8");
         }
 
         return new FuseInputs

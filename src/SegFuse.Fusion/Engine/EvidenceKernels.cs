@@ -127,14 +127,7 @@ internal readonly struct CarryObserveOp(
         Span<ushort> output = _output is null ? default : _output.GetRowSpan(y);
         Span<uint> stored = _stored is null ? default : _stored.AsSpan(y * w, w);
         ReadOnlySpan<ushort> ids = _classes.IndexToId;
-        if (_records is null)
-        {
-            state.Fill(EvidenceOps.Empty);
-        }
-        else
-        {
-            Warp.CarryRow(_previous, _records.AsSpan(y * w, w), y, w, _height, state);
-        }
+        Warp.CarryRowOrEmpty(_previous, _records, y, w, _height, state);
 
         for (int x = 0; x < state.Length; x++)
         {
@@ -191,14 +184,7 @@ internal readonly struct BackwardOp(
         Span<ulong> cur = _current.AsSpan(y * w, w);
         Span<ushort> output = _output is null ? default : _output.GetRowSpan(y);
         ReadOnlySpan<ushort> ids = _classes.IndexToId;
-        if (_records is null)
-        {
-            cur.Fill(EvidenceOps.Empty);
-        }
-        else
-        {
-            Warp.CarryRow(_next, _records.AsSpan(y * w, w), y, w, h, cur);
-        }
+        Warp.CarryRowOrEmpty(_next, _records, y, w, h, cur);
 
         for (int x = 0; x < cur.Length; x++)
         {

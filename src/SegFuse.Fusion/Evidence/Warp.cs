@@ -156,6 +156,22 @@ internal static class Warp
         }
     }
 
+    /// <summary>
+    /// <see cref="CarryRow"/> for row <paramref name="y"/> with that row's part of <paramref name="records"/> (the whole
+    /// frame's records), or an empty row when there are no records (the first frame of a pass, or after a cut).
+    /// </summary>
+    public static void CarryRowOrEmpty(ReadOnlySpan<ulong> source, uint[]? records, int y, int width, int height, Span<ulong> destination)
+    {
+        if (records is null)
+        {
+            destination[..width].Fill(EvidenceOps.Empty);
+        }
+        else
+        {
+            CarryRow(source, records.AsSpan(y * width, width), y, width, height, destination);
+        }
+    }
+
     /// <summary>Four pixels per step; returns where the scalar tail starts.</summary>
     private static unsafe int CarryRowAvx2(ReadOnlySpan<ulong> source, ReadOnlySpan<uint> records, int y, int width, int height, Span<ulong> destination)
     {

@@ -274,8 +274,9 @@ internal sealed class FusionInputSet
             Flow = _flow,
             FlowScale = _inputs.FlowScale,
         });
-        using var estimator = _inputs.ComputeFlow is { } m ? new FlowEstimator(m, _inputs.ComputeDownscale) : null;
-        using var estimator2 = _inputs.ComputeFlow is { } m2 ? new FlowEstimator(m2, _inputs.ComputeDownscale) : null;
+        int downscale = _inputs.ComputeDownscaleFor(Width, Height);
+        using var estimator = _inputs.ComputeFlow is { } m ? new FlowEstimator(m, downscale) : null;
+        using var estimator2 = _inputs.ComputeFlow is { } m2 ? new FlowEstimator(m2, downscale) : null;
         int decoded = 0;
 
         IEnumerable<FrameTime> Frames()

@@ -1,9 +1,7 @@
 using System.Buffers;
 using System.Buffers.Binary;
-using System.Globalization;
-using System.Text;
-using System.Text.RegularExpressions;
 using SegFuse.Fusion.Evidence;
+using SegFuse.IO;
 
 namespace SegFuse.Fusion.IO;
 
@@ -13,10 +11,8 @@ namespace SegFuse.Fusion.IO;
 /// their probabilities; scores that are not already probabilities (a value outside [0, 1] or a pixel whose channels do
 /// not sum to 1 ± 0.05) are turned into probabilities with a softmax over the channels.
 /// </summary>
-internal static partial class ScoreFile
+internal static class ScoreFile
 {
-    private static readonly byte[] Magic = [0x93, (byte)'N', (byte)'U', (byte)'M', (byte)'P', (byte)'Y'];
-
     /// <summary>The shape (channels, height, width) of a score file, from its header.</summary>
     /// <exception cref="SegFuseInputException">Missing file, not a .npy, another dtype or rank, Fortran order.</exception>
     public static (int Channels, int Height, int Width) ReadShape(string path)
@@ -200,88 +196,26 @@ internal static partial class ScoreFile
 
     private static Header ReadHeader(Stream stream, string path)
     {
-        Span<byte> pre = stackalloc byte[10];
-        if (stream.Length < 10)
+        var header = NpyHeader.Read(stream, path);
+        bool half = header.IsFloat16;
+        if (!half && !header.IsFloat32)
         {
-            throw new SegFuseInputException(path, $"truncated .npy: {stream.Length} bytes");
+            throw new SegFuseInputException(path, $"scores must be little-endian float16 or float32 ('<f2' or '<f4'), not '{header.Descr}'");
         }
 
-        stream.ReadExactly(pre);
-        if (!pre[..6].SequenceEqual(Magic))
-        {
-            throw new SegFuseInputException(path, "not a NumPy .npy file (the magic string \\x93NUMPY is missing)");
-        }
-
-        int major = pre[6];
-        int headerLength, prefix;
-        if (major == 1)
-        {
-            headerLength = BinaryPrimitives.ReadUInt16LittleEndian(pre[8..]);
-            prefix = 10;
-        }
-        else if (major is 2 or 3)
-        {
-            Span<byte> rest = stackalloc byte[2];
-            stream.ReadExactly(rest);
-            uint l = BinaryPrimitives.ReadUInt32LittleEndian([pre[8], pre[9], rest[0], rest[1]]);
-            if (l > 1 << 20)
-            {
-                throw new SegFuseInputException(path, $"corrupt .npy: header length {l}");
-            }
-
-            headerLength = (int)l;
-            prefix = 12;
-        }
-        else
-        {
-            throw new SegFuseInputException(path, $"unsupported .npy format version {major}.{pre[7]}");
-        }
-
-        if (stream.Length < prefix + headerLength)
-        {
-            throw new SegFuseInputException(path, "truncated .npy header");
-        }
-
-        byte[] headerBytes = new byte[headerLength];
-        stream.ReadExactly(headerBytes);
-        string header = Encoding.Latin1.GetString(headerBytes);
-        var descr = Descr().Match(header);
-        var fortran = Fortran().Match(header);
-        var shape = Shape().Match(header);
-        if (!descr.Success || !fortran.Success || !shape.Success)
-        {
-            throw new SegFuseInputException(path, $"corrupt .npy header: {header.Trim()}");
-        }
-
-        bool half = descr.Groups[1].Value switch
-        {
-            "<f2" or "=f2" or "f2" => true,
-            "<f4" or "=f4" or "f4" => false,
-            var d => throw new SegFuseInputException(path, $"scores must be little-endian float16 or float32 ('<f2' or '<f4'), not '{d}'"),
-        };
-        if (fortran.Groups[1].Value == "True")
+        if (header.FortranOrder)
         {
             throw new SegFuseInputException(path, "scores must be in C order (fortran_order is True)");
         }
 
-        var dims = shape.Groups[1].Value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-        if (dims.Length != 3 || !int.TryParse(dims[0], CultureInfo.InvariantCulture, out int c) || !int.TryParse(dims[1], CultureInfo.InvariantCulture, out int hgt)
-            || !int.TryParse(dims[2], CultureInfo.InvariantCulture, out int w) || c < 1 || hgt < 1 || w < 1)
+        var shape = header.Shape;
+        if (shape.Count != 3 || shape[0] < 1 || shape[1] < 1 || shape[2] < 1)
         {
-            throw new SegFuseInputException(path, $"scores have shape (C, H, W), not ({shape.Groups[1].Value})");
+            throw new SegFuseInputException(path, $"scores have shape (C, H, W), not ({header.ShapeText})");
         }
 
-        return new Header(c, hgt, w, half, prefix + headerLength);
+        return new Header(shape[0], shape[1], shape[2], half, header.DataOffset);
     }
-
-    [GeneratedRegex(@"'descr'\s*:\s*'([^']*)'")]
-    private static partial Regex Descr();
-
-    [GeneratedRegex(@"'fortran_order'\s*:\s*(True|False)")]
-    private static partial Regex Fortran();
-
-    [GeneratedRegex(@"'shape'\s*:\s*\(([^)]*)\)")]
-    private static partial Regex Shape();
 
     private readonly record struct Header(int Channels, int Height, int Width, bool Half, long DataOffset);
 }

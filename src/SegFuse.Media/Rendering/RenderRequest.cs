@@ -38,6 +38,9 @@ public sealed record RenderRequest
     /// <summary>Footage for overlay and side-by-side; label frame i is paired with video frame i.</summary>
     public string? VideoPath { get; init; }
 
+    /// <summary>The decoder of <see cref="VideoPath"/> (default: the ffmpeg pipe when ffmpeg is on PATH, else OpenCV).</summary>
+    public Decoding.VideoDecoder Decoder { get; init; } = Decoding.VideoDecoder.Auto;
+
     /// <summary>A second prediction folder (side-by-side before/after); it must hold the same frame indices.</summary>
     public string? CompareDir { get; init; }
 

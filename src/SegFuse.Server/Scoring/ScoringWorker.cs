@@ -162,7 +162,7 @@ internal sealed class ScoringWorker : BackgroundService
         }
         finally
         {
-            TryDelete(work);
+            DataFolder.TryDelete(work);
         }
 
         try
@@ -195,7 +195,7 @@ internal sealed class ScoringWorker : BackgroundService
         }
         finally
         {
-            TryDelete(temp);
+            DataFolder.TryDelete(temp);
         }
     }
 
@@ -236,25 +236,6 @@ internal sealed class ScoringWorker : BackgroundService
     }
 
     private static string Format(double? v) => v is double d ? d.ToString("0.0000", System.Globalization.CultureInfo.InvariantCulture) : "n/a";
-
-    private static void TryDelete(string path)
-    {
-        try
-        {
-            if (Directory.Exists(path))
-            {
-                Directory.Delete(path, recursive: true);
-            }
-            else if (File.Exists(path))
-            {
-                File.Delete(path);
-            }
-        }
-        catch (IOException)
-        {
-            // Left for the start-up clean-up.
-        }
-    }
 
     /// <summary>Writes progress to the submission's row at most five times a second (and at every stage change or end).</summary>
     private sealed class DbProgress(Database db, long id, string lease) : IProgress<StageProgress>

@@ -57,4 +57,26 @@ internal sealed class DataFolder
 
     /// <summary>A fresh server-chosen name in <see cref="Incoming"/>.</summary>
     public string NewIncomingPath(string extension) => Path.Combine(Incoming, Guid.NewGuid().ToString("N") + extension);
+
+    /// <summary>Deletes a file or folder (recursively) if it is there; what cannot be deleted now is left for the start-up clean-up.</summary>
+    public static void TryDelete(string path)
+    {
+        try
+        {
+            if (Directory.Exists(path))
+            {
+                Directory.Delete(path, recursive: true);
+            }
+            else if (File.Exists(path))
+            {
+                File.Delete(path);
+            }
+        }
+        catch (IOException)
+        {
+        }
+        catch (UnauthorizedAccessException)
+        {
+        }
+    }
 }

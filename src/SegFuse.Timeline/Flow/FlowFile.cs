@@ -3,7 +3,6 @@ using System.Buffers.Binary;
 using System.Globalization;
 using System.Runtime.InteropServices;
 using System.Text;
-using System.Text.RegularExpressions;
 using OpenCvSharp;
 using SegFuse.IO;
 
@@ -32,7 +31,7 @@ public enum FlowFormat
 /// store an invalid vector (mask 0) as Middlebury's unknown value 1e10, which reads back as invalid.</para>
 /// <para>Reading <c>.flo</c>/<c>.npy</c> marks vectors with a non-finite component or a component beyond 1e9 invalid (Middlebury's rule).</para>
 /// </remarks>
-public static partial class FlowFile
+public static class FlowFile
 {
     /// <summary>The float that opens a <c>.flo</c> file (bytes "PIEH").</summary>
     public const float FloMagic = 202021.25f;
@@ -40,7 +39,6 @@ public static partial class FlowFile
     private const int FloHeaderBytes = 12;
     private const int KittiZero = 1 << 15;
     private const float KittiScale = 64f;
-    private static readonly byte[] NpyMagic = [0x93, (byte)'N', (byte)'U', (byte)'M', (byte)'P', (byte)'Y'];
 
     /// <summary>The file extension of <paramref name="format"/>, with the dot.</summary>
     public static string ExtensionOf(FlowFormat format) => format switch
@@ -163,6 +161,38 @@ public static partial class FlowFile
         }
     }
 
+    /// <summary>
+    /// As <see cref="Write"/>, but straight to <paramref name="path"/> without a temporary name, for a caller that
+    /// writes into a staging folder of its own (which makes the whole set atomic): one rename less per file.
+    /// </summary>
+    internal static void WriteStaged(string path, FlowField field)
+    {
+        var format = TryGetFormat(path) ?? throw new ArgumentException($"{path}: not a flow file extension (.flo, .png or .npy)", nameof(path));
+        if (format == FlowFormat.Kitti)
+        {
+            WriteKitti(path, field);
+            return;
+        }
+
+        // Unbuffered (the body is one large write), and the file's blocks reserved at once.
+        using var stream = new FileStream(path, new FileStreamOptions
+        {
+            Mode = FileMode.Create,
+            Access = FileAccess.Write,
+            Share = FileShare.None,
+            BufferSize = 0,
+            PreallocationSize = FloHeaderBytes + (8L * field.Width * field.Height),
+        });
+        if (format == FlowFormat.Flo)
+        {
+            WriteFlo(stream, field);
+        }
+        else
+        {
+            WriteNpy(stream, field);
+        }
+    }
+
     /// <summary>Writes <paramref name="field"/> as Middlebury <c>.flo</c> to <paramref name="stream"/>.</summary>
     public static void WriteFlo(Stream stream, FlowField field)
     {
@@ -181,19 +211,7 @@ public static partial class FlowFile
     {
         ArgumentNullException.ThrowIfNull(stream);
         ArgumentNullException.ThrowIfNull(field);
-        string dict = string.Create(CultureInfo.InvariantCulture, $"{{'descr': '<f4', 'fortran_order': False, 'shape': ({field.Height}, {field.Width}, 2), }}");
-
-        // Magic (6) + version (2) + header length (2) + dict, padded with spaces and ended by '\n' to a multiple of 64.
-        int unpadded = NpyMagic.Length + 4 + dict.Length + 1;
-        int padding = (64 - (unpadded % 64)) % 64;
-        string headerText = dict + new string(' ', padding) + "\n";
-        stream.Write(NpyMagic);
-        stream.WriteByte(1);
-        stream.WriteByte(0);
-        Span<byte> len = stackalloc byte[2];
-        BinaryPrimitives.WriteUInt16LittleEndian(len, (ushort)headerText.Length);
-        stream.Write(len);
-        stream.Write(Encoding.ASCII.GetBytes(headerText));
+        stream.Write(NpyHeader.Format("<f4", [field.Height, field.Width, 2]));
         WriteVectors(stream, field);
     }
 
@@ -303,84 +321,24 @@ public static partial class FlowFile
 
     private static (int Width, int Height, long DataOffset) ReadNpyHeader(Stream stream, string path)
     {
-        long length = stream.Length;
-        Span<byte> pre = stackalloc byte[10];
-        if (length < pre.Length)
+        var header = NpyHeader.Read(stream, path);
+        if (!header.IsFloat32)
         {
-            throw new SegFuseInputException(path, $"truncated .npy: {length} bytes");
+            throw new SegFuseInputException(path, $"a flow .npy holds little-endian float32 ('<f4'), not '{header.Descr}'");
         }
 
-        stream.ReadExactly(pre);
-        if (!pre[..6].SequenceEqual(NpyMagic))
-        {
-            throw new SegFuseInputException(path, "not a NumPy .npy file (the magic string \\x93NUMPY is missing)");
-        }
-
-        int major = pre[6];
-        int headerLength;
-        int prefix;
-        if (major == 1)
-        {
-            headerLength = BinaryPrimitives.ReadUInt16LittleEndian(pre[8..]);
-            prefix = 10;
-        }
-        else if (major is 2 or 3)
-        {
-            Span<byte> rest = stackalloc byte[2];
-            if (length < 12)
-            {
-                throw new SegFuseInputException(path, $"truncated .npy: {length} bytes");
-            }
-
-            stream.ReadExactly(rest);
-            uint l = BinaryPrimitives.ReadUInt32LittleEndian([pre[8], pre[9], rest[0], rest[1]]);
-            if (l > 1 << 20)
-            {
-                throw new SegFuseInputException(path, $"corrupt .npy: header length {l}");
-            }
-
-            headerLength = (int)l;
-            prefix = 12;
-        }
-        else
-        {
-            throw new SegFuseInputException(path, $"unsupported .npy format version {major}.{pre[7]}");
-        }
-
-        if (length < prefix + headerLength)
-        {
-            throw new SegFuseInputException(path, $"truncated .npy: {length} bytes, the header alone needs {prefix + headerLength}");
-        }
-
-        byte[] headerBytes = new byte[headerLength];
-        stream.ReadExactly(headerBytes);
-        string header = (major == 3 ? Encoding.UTF8 : Encoding.Latin1).GetString(headerBytes);
-        var descr = NpyDescr().Match(header);
-        var fortran = NpyFortran().Match(header);
-        var shape = NpyShape().Match(header);
-        if (!descr.Success || !fortran.Success || !shape.Success)
-        {
-            throw new SegFuseInputException(path, $"corrupt .npy header: {header.Trim()}");
-        }
-
-        if (descr.Groups[1].Value is not ("<f4" or "=f4" or "f4"))
-        {
-            throw new SegFuseInputException(path, $"a flow .npy holds little-endian float32 ('<f4'), not '{descr.Groups[1].Value}'");
-        }
-
-        if (fortran.Groups[1].Value == "True")
+        if (header.FortranOrder)
         {
             throw new SegFuseInputException(path, "a flow .npy must be in C order (fortran_order is True)");
         }
 
-        var dims = shape.Groups[1].Value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-        if (dims.Length != 3 || !int.TryParse(dims[0], CultureInfo.InvariantCulture, out int height) ||
-            !int.TryParse(dims[1], CultureInfo.InvariantCulture, out int width) || dims[2] != "2" || width <= 0 || height <= 0)
+        var shape = header.Shape;
+        if (shape.Count != 3 || shape[2] != 2 || shape[0] <= 0 || shape[1] <= 0)
         {
-            throw new SegFuseInputException(path, $"a flow .npy has shape (H, W, 2), not ({shape.Groups[1].Value})");
+            throw new SegFuseInputException(path, $"a flow .npy has shape (H, W, 2), not ({header.ShapeText})");
         }
 
-        return (width, height, prefix + headerLength);
+        return (shape[1], shape[0], header.DataOffset);
     }
 
     private static FlowField ReadKitti(string path)
@@ -467,13 +425,4 @@ public static partial class FlowFile
 
         return sb.ToString();
     }
-
-    [GeneratedRegex(@"'descr'\s*:\s*'([^']*)'")]
-    private static partial Regex NpyDescr();
-
-    [GeneratedRegex(@"'fortran_order'\s*:\s*(True|False)")]
-    private static partial Regex NpyFortran();
-
-    [GeneratedRegex(@"'shape'\s*:\s*\(([^)]*)\)")]
-    private static partial Regex NpyShape();
 }

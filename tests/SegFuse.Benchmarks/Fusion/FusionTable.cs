@@ -59,9 +59,15 @@ internal static class FusionTable
                 ("causal, all-zero flow both ways", Inputs(dir, set, zeroBw, zeroFw), new FusionParameters { Method = FusionMethod.Causal }),
                 ("offline, random ±20 px flow both ways", Inputs(dir, set, wrongBw, wrongFw), new FusionParameters()),
                 ("offline, random ±20 px backward flow only", Inputs(dir, set, wrongBw, null), new FusionParameters()),
-                ("offline, --compute-flow farneback", Inputs(dir, set, null, null) with { ComputeFlow = FlowMethod.Farneback }, new FusionParameters()),
-                ("causal, --compute-flow farneback", Inputs(dir, set, null, null) with { ComputeFlow = FlowMethod.Farneback }, new FusionParameters { Method = FusionMethod.Causal }),
+                ("offline, --compute-flow farneback (default downscale)", Inputs(dir, set, null, null) with { ComputeFlow = FlowMethod.Farneback }, new FusionParameters()),
+                ("causal, --compute-flow farneback (default downscale)", Inputs(dir, set, null, null) with { ComputeFlow = FlowMethod.Farneback }, new FusionParameters { Method = FusionMethod.Causal }),
             };
+            if (Inputs(dir, set, null, null).ComputeDownscaleFor(width, height) > 1)
+            {
+                // The default computes flow at reduced resolution for this size; show full resolution too.
+                runs.Add(("offline, --compute-flow farneback --compute-downscale 1", Inputs(dir, set, null, null) with { ComputeFlow = FlowMethod.Farneback, ComputeDownscale = 1 }, new FusionParameters()));
+            }
+
             if (File.Exists(telemetry))
             {
                 foreach (double gain in new[] { 0.25, 1.0 })

@@ -36,10 +36,7 @@ public class WarpRecordOpTests
     public void Occluded_wrongly_warped_and_out_of_frame_pixels_carry_nothing()
     {
         const int w = 40, h = 20;
-        var flow = new FlowField(w, h);
-        var other = new FlowField(w, h);
-        var target = new byte[(w * h) + WarpRecordOp.GreyPadding];
-        var source = new byte[(w * h) + WarpRecordOp.GreyPadding];
+        var (flow, other, target, source) = Blank(w, h);
         for (int y = 0; y < h; y++)
         {
             for (int x = 0; x < w; x++)
@@ -90,14 +87,15 @@ public class WarpRecordOpTests
         return (records, inFrame.Sum(), failed.Sum());
     }
 
+    /// <summary>Zero flow both ways and two black frames (with the padding the vector path reads past the end).</summary>
+    private static (FlowField Flow, FlowField Other, byte[] Target, byte[] Source) Blank(int w, int h) =>
+        (new FlowField(w, h), new FlowField(w, h), new byte[(w * h) + WarpRecordOp.GreyPadding], new byte[(w * h) + WarpRecordOp.GreyPadding]);
+
     /// <summary>A smooth flow with a moving block (motion boundaries, occlusions), its approximate inverse, and two textured frames.</summary>
     private static (FlowField Flow, FlowField Other, byte[] Target, byte[] Source) Scene(int w, int h, int seed)
     {
         var rng = new Random(seed);
-        var flow = new FlowField(w, h);
-        var other = new FlowField(w, h);
-        var target = new byte[(w * h) + WarpRecordOp.GreyPadding];
-        var source = new byte[(w * h) + WarpRecordOp.GreyPadding];
+        var (flow, other, target, source) = Blank(w, h);
         for (int y = 0; y < h; y++)
         {
             for (int x = 0; x < w; x++)
