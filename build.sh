@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # SegFuse set-up and entry points. Each command first installs what is missing (idempotent):
-#   ./build.sh demo               run the demo on the embedded sample (writes demo-out/)
+#   ./build.sh demo               run the whole workflow on a synthetic sample (segfuse demo --out demo-out)
 #   ./build.sh test               run every test
 #   ./build.sh bench [NAME]       run the benchmarks (tests/SegFuse.Benchmarks)
 #   ./build.sh deps               only install system packages and restore NuGet packages
@@ -54,11 +54,10 @@ case "$cmd" in
   demo)
     ensure_apt; ensure_dotnet; build_release
     out=demo-out
-    mkdir -p "$out"
-    log "scoring the labelled sample samples/cityscapes-mini (6 frames, Cityscapes layout) into $out/"
-    segfuse score --gt samples/cityscapes-mini/gt --pred samples/cityscapes-mini/pred --labels cityscapes \
-      --json "$out/scores.json" --markdown "$out/scores.md" --confusion-png "$out/confusion.png" "$@"
-    log "report: $out/scores.md, figures: $out/scores.json, confusion heatmap: $out/confusion.png" ;;
+    log "running the demo into $out/ (a synthetic 1280x720 driving sample, made on the first run and reused after)"
+    segfuse demo --out "$out" "$@"
+    log "report: $out/report.md (charts $out/per-class-iou.png, $out/miou-over-time.png; figures $out/summary.json)"
+    log "videos: $out/side-by-side.mp4 (footage | per-frame | fused), $out/submission.mp4 (palette submission)" ;;
   bench)
     ensure_apt; ensure_dotnet
     dotnet run -c Release --project tests/SegFuse.Benchmarks -- "$@" ;;

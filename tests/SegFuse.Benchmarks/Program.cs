@@ -9,6 +9,7 @@ namespace SegFuse.Benchmarks;
 /// <c>./build.sh bench --filter '*Score*'</c> (see <c>--list flat</c> for the names).
 /// <c>make-score-data DIR FRAMES [WxH]</c> writes the scoring benchmark's data set (for tools/bench-score.sh).
 /// <c>media-memory [SMALL LARGE [WxH]]</c> measures the media commands' peak memory on short and long inputs.
+/// <c>flow-profile [DOWNSCALE [REPEATS]]</c> prints CPU and wall time of the parts of <c>segfuse flow</c>.
 /// <c>make-fusion-data - WxH FRAMES [SEED]</c> writes (once) a generator sequence in the sample layout and prints its folder;
 /// <c>fusion-table DIR [--plain]</c> prints the fusion mIoU/TC table for a sample folder.
 /// </summary>
@@ -22,6 +23,12 @@ internal static class BenchmarkProgram
             (int W, int H)[]? sizes = args.Length == 4 ? [(int.Parse(args[3].Split('x')[0], inv), int.Parse(args[3].Split('x')[1], inv))] : null;
             long px = ScoreDataset.Write(args[1], int.Parse(args[2], inv), sizes);
             Console.WriteLine($"{args[2]} frames, {px} pixels in {args[1]}");
+            return;
+        }
+
+        if (args.Length > 0 && args[0] == "flow-profile")
+        {
+            Timeline.FlowProfileRun.Run(args[1..]);
             return;
         }
 

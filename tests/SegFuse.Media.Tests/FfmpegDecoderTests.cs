@@ -29,7 +29,7 @@ public class FfmpegDecoderTests
         using var dir = new TempDir();
         string path = WriteSynthetic(dir, 30);
         using var ffmpeg = VideoFrameSource.Open(path, decoder: VideoDecoder.Ffmpeg);
-        using var opencv = VideoFrameSource.Open(path);
+        using var opencv = VideoFrameSource.Open(path, decoder: VideoDecoder.OpenCv);
         Assert.Equal(30, ffmpeg.Info.ClaimedFrameCount);
         Assert.Equal(opencv.Info.Width, ffmpeg.Info.Width);
         Assert.Equal("h264", ffmpeg.Info.Codec);

@@ -29,4 +29,30 @@ public class FfmpegMissingTests
 
         Assert.Empty(dir.Files());
     }
+
+    [Fact]
+    public void Auto_decoder_falls_back_to_opencv_without_ffmpeg_on_path()
+    {
+        using var dir = new TempDir();
+        string video = dir.File("clip.mp4");
+        Ffmpeg.Run("-f", "lavfi", "-i", "testsrc=size=64x48:rate=25", "-frames:v", "5", "-c:v", "libx264", video);
+        string? path = Environment.GetEnvironmentVariable("PATH");
+        try
+        {
+            Environment.SetEnvironmentVariable("PATH", Path.Combine(dir.Path, "empty"));
+            using var source = Decoding.VideoFrameSource.Open(video);
+            Assert.Equal(Decoding.VideoDecoder.OpenCv, source.Decoder);
+            int n = 0;
+            while (source.TryRead(out var f))
+            {
+                Assert.Equal(n++ / 25.0, f.Timestamp, 6);
+            }
+
+            Assert.Equal(5, n);
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable("PATH", path);
+        }
+    }
 }

@@ -26,13 +26,15 @@ public class VideoInputErrorTests
         Assert.Equal("no such file", e.Reason);
     }
 
-    [Fact]
-    public void Text_file_is_not_a_video()
+    [Theory]
+    [InlineData(VideoDecoder.OpenCv)]
+    [InlineData(VideoDecoder.Ffmpeg)]
+    public void Text_file_is_not_a_video(VideoDecoder decoder)
     {
         using var dir = new TempDir();
         string path = dir.File("notes.mp4");
         File.WriteAllText(path, "this is not a video, just some text\n");
-        var e = Assert.Throws<SegFuseInputException>(() => VideoFrameSource.Open(path));
+        var e = Assert.Throws<SegFuseInputException>(() => VideoFrameSource.Open(path, decoder: decoder));
         Assert.Equal(path, e.Subject);
         Assert.Contains("not a readable video", e.Reason, StringComparison.Ordinal);
     }
@@ -47,23 +49,27 @@ public class VideoInputErrorTests
         Assert.Contains("folder", Assert.Throws<SegFuseInputException>(() => VideoFrameSource.Open(dir.Path)).Reason, StringComparison.Ordinal);
     }
 
-    [Fact]
-    public void Zero_frame_video_says_it_has_no_frames()
+    [Theory]
+    [InlineData(VideoDecoder.OpenCv)]
+    [InlineData(VideoDecoder.Ffmpeg)]
+    public void Zero_frame_video_says_it_has_no_frames(VideoDecoder decoder)
     {
         using var dir = new TempDir();
         string path = dir.File("zero.mp4");
         Ffmpeg.Run("-f", "lavfi", "-i", "testsrc=size=64x48:rate=25", "-frames:v", "0", "-c:v", "libx264", path);
         var e = Assert.Throws<SegFuseInputException>(() =>
         {
-            using var source = VideoFrameSource.Open(path);
+            using var source = VideoFrameSource.Open(path, decoder: decoder);
             ReadAll(source);
         });
         Assert.Equal(path, e.Subject);
         Assert.Contains("no video frames", e.Reason, StringComparison.Ordinal);
     }
 
-    [Fact]
-    public void Truncated_mp4_says_how_many_frames_were_read_and_where_it_stopped()
+    [Theory]
+    [InlineData(VideoDecoder.OpenCv)]
+    [InlineData(VideoDecoder.Ffmpeg)]
+    public void Truncated_mp4_says_how_many_frames_were_read_and_where_it_stopped(VideoDecoder decoder)
     {
         using var dir = new TempDir();
         string full = dir.File("full.mp4");
@@ -84,7 +90,7 @@ public class VideoInputErrorTests
         string cut = dir.File("cut.mp4");
         File.WriteAllBytes(cut, bytes.AsSpan(0, bytes.Length / 2).ToArray());
 
-        using var source = VideoFrameSource.Open(cut);
+        using var source = VideoFrameSource.Open(cut, decoder: decoder);
         int read = 0;
         var e = Assert.Throws<SegFuseInputException>(() =>
         {

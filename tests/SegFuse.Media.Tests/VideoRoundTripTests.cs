@@ -23,13 +23,15 @@ public class VideoRoundTripTests
         return path;
     }
 
-    [Fact]
-    public void Written_video_reads_back_with_every_frame_its_timestamp_and_close_pixels()
+    [Theory]
+    [InlineData(VideoDecoder.OpenCv)]
+    [InlineData(VideoDecoder.Ffmpeg)]
+    public void Written_video_reads_back_with_every_frame_its_timestamp_and_close_pixels(VideoDecoder decoder)
     {
         using var dir = new TempDir();
         string path = WriteSynthetic(dir, "clip.mp4", 160, 96, 25, 36);
 
-        using var source = VideoFrameSource.Open(path);
+        using var source = VideoFrameSource.Open(path, decoder: decoder);
         Assert.Equal(160, source.Info.Width);
         Assert.Equal(96, source.Info.Height);
         Assert.Equal(25, source.Info.Fps, 6);
@@ -53,6 +55,7 @@ public class VideoRoundTripTests
         Assert.InRange(buffers.Count, 1, 3); // a ring of three reused buffers, whatever the length
         Assert.Equal(TimestampSource.Container, source.TimestampSource);
         Assert.Equal(0, source.FilledTimestamps);
+        Assert.Equal(decoder, source.Decoder);
         Assert.True(worst < 4, $"mean absolute difference {worst:0.00} per channel value");
         Assert.False(source.TryRead(out _));
     }
@@ -100,13 +103,15 @@ public class VideoRoundTripTests
         Assert.Equal("video", Ffmpeg.Probe("-show_entries", "stream=codec_type", "-of", "csv=p=0", path).Trim());
     }
 
-    [Fact]
-    public void Bt709_frames_match_what_the_ffmpeg_cli_decodes()
+    [Theory]
+    [InlineData(VideoDecoder.OpenCv)]
+    [InlineData(VideoDecoder.Ffmpeg)]
+    public void Bt709_frames_match_what_the_ffmpeg_cli_decodes(VideoDecoder decoder)
     {
         using var dir = new TempDir();
         string path = WriteSynthetic(dir, "c.mp4", 128, 72, 25, 3);
         byte[] raw = RawBgr(path);
-        using var source = VideoFrameSource.Open(path);
+        using var source = VideoFrameSource.Open(path, decoder: decoder);
         Assert.Equal("bt709", source.Info.ColorMatrix);
         Assert.True(source.TryRead(out var frame));
         using var reference = new Mat(72, 128, MatType.CV_8UC3);
@@ -131,6 +136,28 @@ public class VideoRoundTripTests
     }
 
     [Fact]
+    public void Auto_takes_the_ffmpeg_pipe_when_it_can_and_opencv_for_a_scan()
+    {
+        using var dir = new TempDir();
+        string path = WriteSynthetic(dir, "auto.mp4", 64, 48, 25, 3);
+        using (var source = VideoFrameSource.Open(path))
+        {
+            Assert.Equal(VideoDecoder.Ffmpeg, source.Decoder);
+        }
+
+        // A timestamp scan (no read-ahead) skips frames without converting them, which only OpenCV can.
+        using (var scan = VideoFrameSource.Open(path, probe: true, readAhead: false))
+        {
+            Assert.Equal(VideoDecoder.OpenCv, scan.Decoder);
+            Assert.True(scan.TrySkip(out int index, out double t));
+            Assert.Equal((0, 0.0), (index, t));
+        }
+
+        Assert.Equal(VideoDecoder.OpenCv, VideoFrameSource.Resolve(VideoDecoder.Auto, probe: false));
+        Assert.Equal(VideoDecoder.OpenCv, VideoFrameSource.Resolve(VideoDecoder.OpenCv));
+    }
+
+    [Fact]
     public void YouTube_bit_rates_follow_the_table()
     {
         Assert.Equal(5_000_000, H264EncoderSettings.YouTubeBitRate(1280, 720, 30));
@@ -147,14 +174,16 @@ public class VideoRoundTripTests
         Assert.Equal("12500/1000", H264EncoderSettings.FrameRateArgument(12.5));
     }
 
-    [Fact]
-    public void Ntsc_rate_is_kept_exactly()
+    [Theory]
+    [InlineData(VideoDecoder.OpenCv)]
+    [InlineData(VideoDecoder.Ffmpeg)]
+    public void Ntsc_rate_is_kept_exactly(VideoDecoder decoder)
     {
         using var dir = new TempDir();
         string path = WriteSynthetic(dir, "ntsc.mp4", 64, 48, 30000 / 1001.0, 10);
         var s = Ffmpeg.VideoStream(path);
         Assert.Equal("30000/1001", s.GetProperty("r_frame_rate").GetString());
-        using var source = VideoFrameSource.Open(path);
+        using var source = VideoFrameSource.Open(path, decoder: decoder);
         Assert.Equal(30000 / 1001.0, source.Info.Fps, 4);
         var last = 0.0;
         while (source.TryRead(out var f))
@@ -165,12 +194,14 @@ public class VideoRoundTripTests
         Assert.Equal(9 * 1001 / 30000.0, last, 4);
     }
 
-    [Fact]
-    public void Odd_sized_frames_are_padded_by_repeating_the_edge()
+    [Theory]
+    [InlineData(VideoDecoder.OpenCv)]
+    [InlineData(VideoDecoder.Ffmpeg)]
+    public void Odd_sized_frames_are_padded_by_repeating_the_edge(VideoDecoder decoder)
     {
         using var dir = new TempDir();
         string path = WriteSynthetic(dir, "odd.mp4", 63, 47, 25, 6);
-        using var source = VideoFrameSource.Open(path);
+        using var source = VideoFrameSource.Open(path, decoder: decoder);
         Assert.Equal(64, source.Info.Width);
         Assert.Equal(48, source.Info.Height);
         using var expected = new Mat(47, 63, MatType.CV_8UC3);
@@ -184,14 +215,16 @@ public class VideoRoundTripTests
         Assert.Equal(6, source.FramesRead);
     }
 
-    [Fact]
-    public void Raw_h264_without_timestamps_falls_back_to_index_over_fps()
+    [Theory]
+    [InlineData(VideoDecoder.OpenCv)]
+    [InlineData(VideoDecoder.Ffmpeg)]
+    public void Raw_h264_without_timestamps_falls_back_to_index_over_fps(VideoDecoder decoder)
     {
         using var dir = new TempDir();
         string path = dir.File("raw.h264");
         Ffmpeg.Run("-f", "lavfi", "-i", "testsrc=size=96x64:rate=20", "-frames:v", "12", "-c:v", "libx264", path);
 
-        using var source = VideoFrameSource.Open(path);
+        using var source = VideoFrameSource.Open(path, decoder: decoder);
         Assert.Null(source.Info.ClaimedFrameCount);
         var times = new List<double>();
         while (source.TryRead(out var f))
@@ -207,15 +240,17 @@ public class VideoRoundTripTests
         }
     }
 
-    [Fact]
-    public void Container_start_time_is_kept_not_forced_to_zero()
+    [Theory]
+    [InlineData(VideoDecoder.OpenCv)]
+    [InlineData(VideoDecoder.Ffmpeg)]
+    public void Container_start_time_is_kept_not_forced_to_zero(VideoDecoder decoder)
     {
         using var dir = new TempDir();
         string path = dir.File("offset.mp4");
         Ffmpeg.Run("-f", "lavfi", "-i", "testsrc=size=96x64:rate=25", "-frames:v", "10", "-c:v", "libx264", "-output_ts_offset", "2", path);
         var expected = Ffmpeg.FrameTimes(path);
 
-        using var source = VideoFrameSource.Open(path);
+        using var source = VideoFrameSource.Open(path, decoder: decoder);
         var times = new List<double>();
         while (source.TryRead(out var f))
         {

@@ -20,9 +20,10 @@ internal static class AlignCommand
         var flow = new FlowOptionSet(withDirection: true);
         var pred = new Option<DirectoryInfo?>("--pred") { Description = "Folder of per-frame predictions (PNG, frame index = last digit run in the name)." };
         var gt = new Option<DirectoryInfo?>("--gt") { Description = "Folder of per-frame ground truth (PNG by frame index; Cityscapes *_labelIds.png preferred when present)." };
+        var decoder = DecoderOption.Create();
         var command = new Command("align", "Align a video's frames with telemetry (interpolated at each frame's timestamp), flow fields, predictions and ground truth, and write frames.csv with a summary.")
         {
-            video, output, pred, gt,
+            video, output, pred, gt, decoder,
         };
         tel.AddTo(command);
         flow.AddTo(command);
@@ -40,7 +41,8 @@ internal static class AlignCommand
                 PredictionDir = parse.GetValue(pred)?.FullName,
                 GroundTruthDir = parse.GetValue(gt)?.FullName,
             });
-            using var source = VideoFrameSource.Open(parse.GetValue(video)!.FullName);
+            // Only the timestamps are needed: without read-ahead the source skips frames without converting their pixels.
+            using var source = VideoFrameSource.Open(parse.GetValue(video)!.FullName, probe: true, readAhead: false, DecoderOption.Parse(parse.GetValue(decoder)));
             string outPath = CliPaths.PrepareOutputFile(parse.GetValue(output)!.FullName, "--out");
             int rows;
             using (var file = new AtomicFile(outPath))
@@ -70,11 +72,11 @@ internal static class AlignCommand
 
     private static IEnumerable<FrameTime> Timestamps(VideoFrameSource source, ProgressBar bar, CancellationToken ct)
     {
-        while (source.TryRead(out var frame))
+        while (source.TrySkip(out int index, out double timestamp))
         {
             ct.ThrowIfCancellationRequested();
             bar.Increment();
-            yield return new FrameTime(frame.Index, frame.Timestamp);
+            yield return new FrameTime(index, timestamp);
         }
     }
 }

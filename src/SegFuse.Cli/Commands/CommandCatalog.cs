@@ -20,6 +20,7 @@ internal static class CommandCatalog
         yield return SegmentCommand.Create(console);
         yield return ModelTinyCommand.Create(console);
         yield return SampleCommand.Create(console);
+        yield return DemoCommand.Create(console);
         yield return ServeCommand.Create(console);
         yield return CompetitionCommand.Create(console);
         yield return SubmitCommand.Create(console);

@@ -18,9 +18,10 @@ internal static class FlowCommand
         var downscale = new Option<int>("--downscale") { Description = "Compute at 1/N resolution (1 or 2) and scale the field back up; 2 is about 4x faster.", DefaultValueFactory = _ => 1 };
         var format = new Option<string>("--format") { Description = "flo (Middlebury), kitti (16-bit PNG) or npy (float32 HxWx2).", DefaultValueFactory = _ => "flo" };
         var workers = new Option<int>("--workers") { Description = "Threads computing flow (decoding and writing run on their own threads).", DefaultValueFactory = _ => Environment.ProcessorCount };
+        var decoder = DecoderOption.Create();
         var command = new Command("flow", "Compute dense optical flow for every frame of a video with OpenCV (Farneback, sparse-to-dense or Dual TV-L1) and write one flow file per frame.")
         {
-            video, output, direction, method, downscale, format, workers,
+            video, output, direction, method, downscale, format, workers, decoder,
         };
 
         command.SetGuardedAction(console, (parse, ct) =>
@@ -33,7 +34,7 @@ internal static class FlowCommand
                 Format = ParseFormat(parse.GetValue(format)!),
                 Workers = parse.GetValue(workers) is int w and >= 1 ? w : throw new SegFuseInputException("--workers", "must be at least 1"),
             };
-            using var source = VideoFrameSource.Open(parse.GetValue(video)!.FullName);
+            using var source = VideoFrameSource.Open(parse.GetValue(video)!.FullName, decoder: DecoderOption.Parse(parse.GetValue(decoder)));
             string outDir = CliPaths.PrepareOutputFolder(parse.GetValue(output)!.FullName, "--out");
             int total = Math.Max(0, (source.Info.ClaimedFrameCount ?? 1) - 1);
             (int Frames, int Fields) result;

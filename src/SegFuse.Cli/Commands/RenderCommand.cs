@@ -31,11 +31,13 @@ internal static class RenderCommand
         var legend = new Option<bool>("--legend") { Description = "Add a strip listing the label colours and names (overlay and side-by-side only)." };
         var fps = new Option<double?>("--fps") { Description = "Output frame rate; default the footage's, else 30." };
         var preset = new Option<string>("--preset") { Description = "x264 speed preset (ultrafast … veryslow).", DefaultValueFactory = _ => "medium" };
+        var scale = new Option<int>("--scale") { Description = "Enlarge every frame by this integer factor (nearest neighbour), so that small label maps survive H.264's 4:2:0 chroma in a palette submission; scorers scale the video back.", DefaultValueFactory = _ => 1 };
         preset.AcceptOnlyFromAmong("ultrafast", "superfast", "veryfast", "faster", "fast", "medium", "slow", "slower", "veryslow");
+        var decoder = DecoderOption.Create();
 
         var command = new Command("render", "Render label maps as an H.264 MP4 with YouTube's recommended upload settings (High, yuv420p, CFR, closed GOP, faststart, BT.709).")
         {
-            labels, set, encoding, output, mode, video, alpha, compare, legend, fps, preset,
+            labels, set, encoding, output, mode, video, alpha, compare, legend, fps, preset, decoder, scale,
         };
         command.SetGuardedAction(console, (parse, ct) =>
         {
@@ -57,11 +59,13 @@ internal static class RenderCommand
                     _ => RenderMode.Palette,
                 },
                 VideoPath = parse.GetValue(video),
+                Decoder = DecoderOption.Parse(parse.GetValue(decoder)),
                 Alpha = parse.GetValue(alpha),
                 CompareDir = parse.GetValue(compare),
                 Legend = parse.GetValue(legend),
                 Fps = parse.GetValue(fps),
                 Preset = parse.GetValue(preset)!,
+                Scale = parse.GetValue(scale),
             };
 
             int total = LabelVideoRenderer.CountFrames(request.LabelsDir);

@@ -84,7 +84,7 @@ internal static class ScoreCommand
 
                 string gtDir = parse.GetValue(gt)!.FullName;
                 JaccardAccumulator videoAcc;
-                using (var bar = console.Progress("score", FrameFiles.List(gtDir, ".png").Count))
+                using (var bar = console.Progress("score", FrameFiles.Count(gtDir, ".png")))
                 {
                     videoAcc = VideoSubmissionScorer.Score(video.FullName, gtDir, set, bar, console.Warn, ct);
                 }

@@ -1,7 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text;
-using System.Text.Json.Nodes;
 using SegFuse.Fusion;
 using SegFuse.Fusion.Tuning;
 using SegFuse.IO;
@@ -49,17 +48,7 @@ internal static class TuneCommand
                 Workers = shared.Workers(parse),
             };
             var result = ParameterTuner.Tune(inputs, start, options, line => console.Error.WriteLine(line), ct);
-            var extra = new JsonObject
-            {
-                ["split"] = options.SplitFile is null ? "all" : options.SplitName,
-                ["frames"] = result.Frames.Count,
-                ["perFrameMiou"] = result.PerFrame.AverageClassIou,
-                ["defaultMiou"] = result.Default.AverageClassIou,
-                ["tunedMiou"] = result.Tuned.AverageClassIou,
-                ["evaluations"] = result.Trials.Count,
-                ["seconds"] = Math.Round(result.Seconds, 1),
-            };
-            result.Best.Save(outPath, extra);
+            ParameterTuner.Save(result, options, outPath);
             console.Out.Write(Table(result));
             console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture, $"tuned {result.Best.Method.Name()} on {result.Frames.Count} frames in {result.Trials.Count} evaluations ({result.Seconds:0.0} s): mIoU per-frame {FusionCliOptions.Percent(result.PerFrame.AverageClassIou)}, default {FusionCliOptions.Percent(result.Default.AverageClassIou)}, tuned {FusionCliOptions.Percent(result.Tuned.AverageClassIou)} → {outPath}"));
             return 0;

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using SegFuse.Labels;
@@ -73,9 +74,29 @@ public sealed class JaccardAccumulator
         where TP : unmanaged, System.Numerics.IBinaryInteger<TP>
     {
         int n = ClassCount;
-        int[] gtLookup = _tables.IdToRowOffset;
+
         // One image's counts in 32-bit cells (an image has < 2^31 pixels), added to the 64-bit matrix at the end.
-        int[] local = new int[n * n];
+        // Rented, not allocated: a video scorer adds tens of thousands of frames and should not grow the heap by frame.
+        int[] rented = ArrayPool<int>.Shared.Rent(n * n);
+        try
+        {
+            AddCounts(gt, pred, width, predLookup, gtName, predName, rented.AsSpan(0, n * n));
+        }
+        finally
+        {
+            ArrayPool<int>.Shared.Return(rented);
+        }
+
+        Frames++;
+        Pixels += gt.Length;
+    }
+
+    private void AddCounts<TG, TP>(ReadOnlySpan<TG> gt, ReadOnlySpan<TP> pred, int width, int[] predLookup, string gtName, string predName, Span<int> local)
+        where TG : unmanaged, System.Numerics.IBinaryInteger<TG>
+        where TP : unmanaged, System.Numerics.IBinaryInteger<TP>
+    {
+        local.Clear();
+        int[] gtLookup = _tables.IdToRowOffset;
         ref int gtRef = ref MemoryMarshal.GetArrayDataReference(gtLookup);
         ref int predRef = ref MemoryMarshal.GetArrayDataReference(predLookup);
         int gtLimit = gtLookup.Length, predLimit = predLookup.Length;
@@ -119,9 +140,6 @@ public sealed class JaccardAccumulator
         {
             _confusion[i] += local[i];
         }
-
-        Frames++;
-        Pixels += gt.Length;
     }
 
     /// <summary>

@@ -37,6 +37,12 @@ public sealed record TcInputs
 
     /// <summary>Optional video: the mask then also requires the photometric check.</summary>
     public string? Video { get; init; }
+
+    /// <summary>
+    /// Optional: only pairs whose target frame (the frame the neighbour is warped into) is in this set are measured,
+    /// e.g. the test split's frames; null measures every pair.
+    /// </summary>
+    public IReadOnlySet<int>? TargetFrames { get; init; }
 }
 
 /// <summary>Temporal consistency of a labelled video.</summary>
@@ -100,7 +106,20 @@ public static class TemporalConsistency
         int? ignored = set.Classes.FirstOrDefault(c => c.IgnoreInEval)?.Id;
         var masked = ignored is null ? null : new JaccardAccumulator(set);
         var (firstFrame, lastFrame) = inputs.FlowDirection.FramesWithFlow(n);
-        onTotal?.Invoke(lastFrame - firstFrame + 1);
+        var targets = inputs.TargetFrames;
+        if (targets is not null)
+        {
+            var chosen = targets.Where(t => t >= firstFrame && t <= lastFrame).ToArray();
+            if (chosen.Length == 0)
+            {
+                throw new SegFuseInputException(inputs.Predictions, $"none of the chosen frames has a {inputs.FlowDirection.Name()} neighbour among frames 0..{n - 1}");
+            }
+
+            (firstFrame, lastFrame) = (chosen.Min(), chosen.Max());
+        }
+
+        int pairTotal = targets is null ? lastFrame - firstFrame + 1 : Enumerable.Range(firstFrame, lastFrame - firstFrame + 1).Count(targets.Contains);
+        onTotal?.Invoke(pairTotal);
         var meter = new Measurer(width, height, ignored);
         var greys = new Dictionary<int, byte[]>();
         using var grey = new Mat();
@@ -119,6 +138,13 @@ public static class TemporalConsistency
                     throw new SegFuseInputException(inputs.Video!, $"ends after {decoded} frames but there are labels for {n}");
                 }
 
+                if (decoded < firstFrame - 1)
+                {
+                    // Before the first pair (a subset of frames was chosen): decoded only to reach it.
+                    decoded++;
+                    continue;
+                }
+
                 Cv2.CvtColor(frame.Image, grey, ColorConversionCodes.BGR2GRAY);
                 var g = new byte[width * height];
                 using (var wrap = Mat.FromPixelData(height, width, MatType.CV_8UC1, g))
@@ -135,9 +161,15 @@ public static class TemporalConsistency
         LabelMap? previous = null;
         int previousIndex = -1;
         long reliable = 0, total = 0;
+        int pairs = 0;
         for (int t = firstFrame; t <= lastFrame; t++)
         {
             cancellationToken.ThrowIfCancellationRequested();
+            if (targets is not null && !targets.Contains(t))
+            {
+                continue;
+            }
+
             int s = inputs.FlowDirection.TargetOf(t);
             var target = Read(labels[t], set, inputs.PredictionEncoding, width, height);
             var source = previousIndex == s && previous is not null ? previous : Read(labels[s], set, inputs.PredictionEncoding, width, height);
@@ -156,10 +188,11 @@ public static class TemporalConsistency
             // Backward pairs walk forwards: this frame's labels are the next pair's source.
             previous = target;
             previousIndex = t;
-            progress?.Report(t - firstFrame + 1);
+            pairs++;
+            progress?.Report(pairs);
         }
 
-        return new TcResult(ScoreReport.From(unmasked), masked is null ? null : ScoreReport.From(masked), lastFrame - firstFrame + 1, total > 0 ? (double)reliable / total : 0);
+        return new TcResult(ScoreReport.From(unmasked), masked is null ? null : ScoreReport.From(masked), pairs, total > 0 ? (double)reliable / total : 0);
     }
 
     private static LabelMap Read(string path, LabelSet set, LabelEncoding encoding, int width, int height)

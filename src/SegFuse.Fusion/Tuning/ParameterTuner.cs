@@ -27,6 +27,20 @@ public sealed record TuneOptions
 
     /// <summary>Threads for the per-row kernels.</summary>
     public int Workers { get; init; } = Environment.ProcessorCount;
+
+    /// <summary>
+    /// Restricts the search to these parameters and values (names as in <see cref="ParameterTuner.ParameterNames"/>);
+    /// null searches the whole grid. A smaller grid is how a time-boxed run (the demo) tunes in a fixed budget.
+    /// </summary>
+    public IReadOnlyDictionary<string, double[]>? Search { get; init; }
+
+    /// <summary>
+    /// At most this many frames of warm-up before the split's first frame (null: the parameters' own
+    /// <see cref="FusionParameters.WarmUp"/>, up to 400 frames at high decay). Every evaluation then reads the same
+    /// frames, whatever its decay, so the search costs the same per trial; the scores are of a run that starts this
+    /// many frames before the split.
+    /// </summary>
+    public int? MaxWarmUp { get; init; }
 }
 
 /// <summary>One evaluated parameter set.</summary>
@@ -114,6 +128,11 @@ public static class ParameterTuner
 
             var acc = new JaccardAccumulator(inputs.Labels);
             var (first, last) = p.ContextOf(frames[0], frames[^1] + 1, set.FrameCount);
+            if (options.MaxWarmUp is int cap)
+            {
+                first = Math.Max(first, frames[0] - cap);
+            }
+
             var engine = new FusionEngine(set.Width, set.Height, set.Classes, p, options.Workers, (t, map) => acc.Add(gt[t], map, gtFiles[t], "fused"));
             foreach (var frame in set.Read(first, last, wanted.Contains, cancellationToken))
             {
@@ -132,7 +151,7 @@ public static class ParameterTuner
         var defaultReport = Evaluate(defaults);
         var best = start;
         var bestReport = Evaluate(start);
-        var grid = Grid(set.HasTelemetry);
+        var grid = Restrict(Grid(set.HasTelemetry), options.Search);
         for (int round = 0; round < options.Rounds; round++)
         {
             bool improved = false;
@@ -167,6 +186,50 @@ public static class ParameterTuner
         return new TuneResult(best, ScoreReport.From(perFrame), defaultReport, bestReport, trials, frames, clock.Elapsed.TotalSeconds);
     }
 
+    /// <summary>Names of the parameters <see cref="TuneOptions.Search"/> may restrict (telemetry gains only count with telemetry).</summary>
+    public static IReadOnlyList<string> ParameterNames => Grid(telemetry: true).Select(g => g.Name).ToArray();
+
+    /// <summary>
+    /// Writes <paramref name="result"/>'s best parameters to <paramref name="path"/> (JSON that <c>fuse --params</c>
+    /// reads), with the tuning figures under <c>"tuning"</c>.
+    /// </summary>
+    public static void Save(TuneResult result, TuneOptions options, string path)
+    {
+        ArgumentNullException.ThrowIfNull(result);
+        ArgumentNullException.ThrowIfNull(options);
+        var extra = new System.Text.Json.Nodes.JsonObject
+        {
+            ["split"] = options.SplitFile is null ? "all" : options.SplitName,
+            ["frames"] = result.Frames.Count,
+            ["perFrameMiou"] = result.PerFrame.AverageClassIou,
+            ["defaultMiou"] = result.Default.AverageClassIou,
+            ["tunedMiou"] = result.Tuned.AverageClassIou,
+            ["evaluations"] = result.Trials.Count,
+            ["seconds"] = Math.Round(result.Seconds, 1),
+        };
+        result.Best.Save(path, extra);
+    }
+
+    private static IReadOnlyList<(string Name, double[] Values, Func<FusionParameters, double, FusionParameters> Set, Func<FusionParameters, double> Get)> Restrict(
+        IReadOnlyList<(string Name, double[] Values, Func<FusionParameters, double, FusionParameters> Set, Func<FusionParameters, double> Get)> grid,
+        IReadOnlyDictionary<string, double[]>? search)
+    {
+        if (search is null)
+        {
+            return grid;
+        }
+
+        foreach (var name in search.Keys)
+        {
+            if (!ParameterNames.Contains(name, StringComparer.Ordinal))
+            {
+                throw new SegFuseInputException("search", $"'{name}' is not a tunable parameter ({string.Join(", ", ParameterNames)})");
+            }
+        }
+
+        return grid.Where(g => search.ContainsKey(g.Name)).Select(g => (g.Name, search[g.Name], g.Set, g.Get)).ToArray();
+    }
+
     /// <summary>The frames to score: those of the split (or all) that have ground truth, ascending.</summary>
     internal static int[] SelectFrames(TuneOptions options, SortedDictionary<int, string> gtFiles, int frameCount)
     {
@@ -189,8 +252,9 @@ public static class ParameterTuner
         return all.Length > 0 ? all : throw new SegFuseInputException(options.GroundTruth, "no ground truth for any frame of the video");
     }
 
-    /// <summary>Reads a <c>frame,split</c> CSV (a header row is optional).</summary>
-    internal static Dictionary<int, string> ReadSplit(string path)
+    /// <summary>Reads a <c>frame,split</c> CSV (a header row is optional), as <c>segfuse sample</c> writes <c>split.csv</c>.</summary>
+    /// <exception cref="SegFuseInputException">Missing file, a bad row, a frame listed twice.</exception>
+    public static Dictionary<int, string> ReadSplit(string path)
     {
         if (!File.Exists(path))
         {

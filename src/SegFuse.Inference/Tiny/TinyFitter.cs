@@ -10,6 +10,13 @@ public sealed record TinyModelOptions
     /// <summary>Hidden units (output channels of the 3×3 convolution).</summary>
     public int Hidden { get; init; } = 16;
 
+    /// <summary>
+    /// Whether <see cref="TinyModelJob.Run"/> evaluates the fitted weights on the train and held-out frames with the
+    /// fitting code's own forward pass (full resolution, managed code: slow at 720p). A caller that scores the
+    /// model's real output anyway (the demo runs <c>segment</c> and the scorer) turns it off.
+    /// </summary>
+    public bool Evaluate { get; init; } = true;
+
     /// <summary>Training pixels sampled over all training frames.</summary>
     public int Samples { get; init; } = 40_000;
 

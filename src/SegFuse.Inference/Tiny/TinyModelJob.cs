@@ -23,13 +23,13 @@ public sealed record TinyModelReport
     /// <summary>Names of the held-out splits, e.g. <c>test</c>.</summary>
     public required string HeldOutSplits { get; init; }
 
-    /// <summary>Mean class IoU on the held-out frames (Cityscapes rules, the fitting code's own evaluation at full resolution); null without held-out frames.</summary>
+    /// <summary>Mean class IoU on the held-out frames (Cityscapes rules, the fitting code's own evaluation at full resolution); null without held-out frames or evaluation.</summary>
     public double? HeldOutMeanIoU { get; init; }
 
     /// <summary>Pixel accuracy on the held-out frames; null without held-out frames.</summary>
     public double? HeldOutPixelAccuracy { get; init; }
 
-    /// <summary>Mean class IoU on the training frames (full resolution).</summary>
+    /// <summary>Mean class IoU on the training frames (full resolution); NaN when <see cref="TinyModelOptions.Evaluate"/> is off.</summary>
     public required double TrainMeanIoU { get; init; }
 
     /// <summary>The written model's size in bytes.</summary>
@@ -56,7 +56,7 @@ public sealed class TinyModelJob
     }
 
     /// <summary>Units of work <see cref="Run"/> reports: train frames decoded, gradient steps, frames evaluated.</summary>
-    public long Work => _sample.TrainFrames.Count + _options.Steps + _sample.TrainFrames.Count + _sample.HeldOut.Values.Sum(v => v.Length);
+    public long Work => _sample.TrainFrames.Count + _options.Steps + (_options.Evaluate ? _sample.TrainFrames.Count + _sample.HeldOut.Values.Sum(v => v.Length) : 0);
 
     /// <summary>Frames fitted on.</summary>
     public int TrainFrames => _sample.TrainFrames.Count;
@@ -102,9 +102,9 @@ public sealed class TinyModelJob
         var net = fitter.Fit(new Offset(progress, fitBase), cancellationToken);
         done = fitBase + _options.Steps;
 
-        var trainScore = Evaluate(net, train, Tick, cancellationToken);
+        var trainScore = _options.Evaluate ? Evaluate(net, train, Tick, cancellationToken) : null;
         var heldOut = _sample.HeldOut.Values.SelectMany(v => v).ToHashSet();
-        var heldOutScore = heldOut.Count > 0 ? Evaluate(net, heldOut, Tick, cancellationToken) : null;
+        var heldOutScore = _options.Evaluate && heldOut.Count > 0 ? Evaluate(net, heldOut, Tick, cancellationToken) : null;
 
         byte[] bytes = OnnxWriter.ToBytes(net.ToOnnx());
         cancellationToken.ThrowIfCancellationRequested();
@@ -117,7 +117,7 @@ public sealed class TinyModelJob
             HeldOutSplits = string.Join(",", _sample.HeldOut.Keys.Order(StringComparer.Ordinal)),
             HeldOutMeanIoU = heldOutScore?.AverageClassIou,
             HeldOutPixelAccuracy = heldOutScore?.PixelAccuracy,
-            TrainMeanIoU = trainScore.AverageClassIou,
+            TrainMeanIoU = trainScore?.AverageClassIou ?? double.NaN,
             ModelBytes = bytes.Length,
             Seconds = Stopwatch.GetElapsedTime(start).TotalSeconds,
         };

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Globalization;
 using OpenCvSharp;
+using SegFuse.Media.Threading;
 using SegFuse.Media.Tools;
 
 namespace SegFuse.Media.Decoding;
@@ -9,13 +10,19 @@ namespace SegFuse.Media.Decoding;
 /// <summary>Which decoder a <see cref="VideoFrameSource"/> uses.</summary>
 public enum VideoDecoder
 {
+    /// <summary>
+    /// <see cref="Ffmpeg"/> when <c>ffmpeg</c> and <c>ffprobe</c> are on PATH and the source probes and reads ahead
+    /// (the default: the fastest decode), else <see cref="OpenCv"/>.
+    /// </summary>
+    Auto,
+
     /// <summary>OpenCvSharp's <c>VideoCapture</c> with its bundled FFmpeg (no external tool needed for decoding).</summary>
     OpenCv,
 
     /// <summary>
     /// The system <c>ffmpeg</c> through a pipe (raw bgr24 frames, per-frame presentation times from its <c>showinfo</c>
-    /// filter): about 1.6× faster per thread than OpenCvSharp's bundled FFmpeg here, and converts colours with the
-    /// stream's own matrix.
+    /// filter): about 1.6× faster per thread than OpenCvSharp's bundled FFmpeg here, converts colours with the
+    /// stream's own matrix in the same step, and decodes in its own process (on another core than the caller).
     /// </summary>
     Ffmpeg,
 }
@@ -64,9 +71,11 @@ internal sealed class FfmpegFrameReader : IFrameReader
 {
     private readonly Process _process;
     private readonly Stream _stdout;
-    private readonly BlockingCollection<double> _times = new();
+    // Times run at most a few frames ahead of the frames (ffmpeg writes a frame's showinfo line just before its bytes).
+    private readonly Handoff<double> _times = new(1024);
     private readonly ConcurrentQueue<string> _errors = new();
-    private readonly Task _stderrTask;
+    private readonly Thread _stderrThread;
+    private readonly Mat _scratch = new();
     private int _width;
     private int _height;
     private double _startTime;
@@ -80,7 +89,8 @@ internal sealed class FfmpegFrameReader : IFrameReader
              "-vf", "showinfo=checksum=0", "-fps_mode", "passthrough", "-f", "rawvideo", "-pix_fmt", "bgr24", "pipe:1"],
             redirectStdin: false);
         _stdout = _process.StandardOutput.BaseStream;
-        _stderrTask = Task.Run(DrainStderr);
+        _stderrThread = new Thread(DrainStderr) { IsBackground = true, Name = "ffmpeg stderr" };
+        _stderrThread.Start();
     }
 
     public string? Failure { get; private set; }
@@ -105,18 +115,16 @@ internal sealed class FfmpegFrameReader : IFrameReader
             return false;
         }
 
-        positionMs = _times.TryTake(out double t, 5000) && !double.IsNaN(t) ? (t - _startTime) * 1000 : double.NaN;
+        positionMs = _times.TryTake(out double t, 5000, CancellationToken.None, out _) && !double.IsNaN(t) ? (t - _startTime) * 1000 : double.NaN;
         return true;
     }
 
-    public bool Skip(out double positionMs)
-    {
-        using var scratch = new Mat();
-        return Read(scratch, out positionMs);
-    }
+    public bool Skip(out double positionMs) => Read(_scratch, out positionMs);
 
     public void Dispose()
     {
+        _scratch.Dispose();
+        _times.Complete();
         try
         {
             if (!_process.HasExited)
@@ -129,52 +137,104 @@ internal sealed class FfmpegFrameReader : IFrameReader
         }
 
         _process.WaitForExit();
-        _stderrTask.Wait();
+        _stderrThread.Join();
         _process.Dispose();
-        _times.Dispose();
     }
 
     private void Finish(int partialBytes)
     {
         _process.WaitForExit();
-        _stderrTask.Wait();
+        _stderrThread.Join();
         if (_process.ExitCode != 0 || partialBytes > 0)
         {
             Failure = _errors.LastOrDefault() ?? (partialBytes > 0 ? "the last frame is incomplete" : $"ffmpeg exit code {_process.ExitCode}");
         }
     }
 
-    private async Task DrainStderr()
+    /// <summary>
+    /// Reads ffmpeg's stderr on its own thread as bytes and parses each showinfo line's <c>pts_time</c> in place: no
+    /// string per line (a showinfo line per frame as a string made the heap grow with the video). Other lines become
+    /// strings only when they report an error.
+    /// </summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)] // a frame loop: see LabelVideoRenderer.Encode
+    private void DrainStderr()
     {
+        var stream = _process.StandardError.BaseStream;
+        byte[] buffer = new byte[64 * 1024];
+        int filled = 0;
         try
         {
-            while (await _process.StandardError.ReadLineAsync().ConfigureAwait(false) is { } line)
+            while (true)
             {
-                int at = line.IndexOf("pts_time:", StringComparison.Ordinal);
-                if (at >= 0 && line.Contains("Parsed_showinfo", StringComparison.Ordinal) && line.Contains(" n:", StringComparison.Ordinal))
+                if (filled == buffer.Length)
                 {
-                    int start = at + 9, end = start;
-                    while (end < line.Length && line[end] != ' ')
+                    // A line longer than the buffer: not one we parse; drop what we have.
+                    filled = 0;
+                }
+
+                int n = stream.Read(buffer, filled, buffer.Length - filled);
+                if (n <= 0)
+                {
+                    if (filled > 0)
                     {
-                        end++;
+                        OnLine(buffer.AsSpan(0, filled));
                     }
 
-                    double t = double.TryParse(line.AsSpan(start, end - start), NumberStyles.Float, CultureInfo.InvariantCulture, out double v) ? v : double.NaN;
-                    _times.Add(t);
+                    return;
                 }
-                else if (line.Contains("rror", StringComparison.Ordinal) || line.Contains("nvalid", StringComparison.Ordinal) || line.Contains("partial file", StringComparison.Ordinal))
+
+                filled += n;
+                int lineStart = 0;
+                for (int i = filled - n; i < filled; i++)
                 {
-                    _errors.Enqueue(line.Trim());
-                    while (_errors.Count > 10)
+                    if (buffer[i] is (byte)'\n' or (byte)'\r')
                     {
-                        _errors.TryDequeue(out _);
+                        if (i > lineStart)
+                        {
+                            OnLine(buffer.AsSpan(lineStart, i - lineStart));
+                        }
+
+                        lineStart = i + 1;
                     }
                 }
+
+                // Keep the unfinished line at the start of the buffer.
+                buffer.AsSpan(lineStart, filled - lineStart).CopyTo(buffer);
+                filled -= lineStart;
             }
+        }
+        catch (Exception e) when (e is IOException or ObjectDisposedException)
+        {
+            // ffmpeg was killed (Dispose) or its pipe closed.
         }
         finally
         {
-            _times.CompleteAdding();
+            _times.Complete();
+        }
+    }
+
+    private void OnLine(ReadOnlySpan<byte> line)
+    {
+        int at = line.IndexOf("pts_time:"u8);
+        if (at >= 0 && line.IndexOf("Parsed_showinfo"u8) >= 0 && line.IndexOf(" n:"u8) >= 0)
+        {
+            var value = line[(at + 9)..];
+            int space = value.IndexOf((byte)' ');
+            if (space >= 0)
+            {
+                value = value[..space];
+            }
+
+            double t = System.Buffers.Text.Utf8Parser.TryParse(value, out double v, out int used) && used == value.Length ? v : double.NaN;
+            _times.TryAdd(t);
+        }
+        else if (line.IndexOf("rror"u8) >= 0 || line.IndexOf("nvalid"u8) >= 0 || line.IndexOf("partial file"u8) >= 0)
+        {
+            _errors.Enqueue(System.Text.Encoding.UTF8.GetString(line).Trim());
+            while (_errors.Count > 10)
+            {
+                _errors.TryDequeue(out _);
+            }
         }
     }
 }

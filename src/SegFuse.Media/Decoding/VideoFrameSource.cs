@@ -1,11 +1,13 @@
 using System.Globalization;
 using OpenCvSharp;
+using SegFuse.Media.Threading;
 using SegFuse.Media.Tools;
 
 namespace SegFuse.Media.Decoding;
 
 /// <summary>
-/// Reads a video file frame by frame in decode order, with presentation timestamps, through OpenCV's FFmpeg backend.
+/// Reads a video file frame by frame in decode order, with presentation timestamps, through the system ffmpeg (a pipe)
+/// or OpenCV's FFmpeg backend.
 /// A plain loop: <c>while (source.TryRead(out var frame)) { ... }</c>. A ring of three BGR buffers is reused for every
 /// frame, so memory does not grow with the video.
 /// </summary>
@@ -31,8 +33,8 @@ public sealed class VideoFrameSource : IDisposable
     private readonly IFrameReader _frames;
     private Mat? _colorFix;
     private readonly Mat[] _ring = [new(), new(), new()];
-    private readonly System.Collections.Concurrent.BlockingCollection<Mat> _free = new(RingSize);
-    private readonly System.Collections.Concurrent.BlockingCollection<(Mat Image, double PosMsec)> _decoded = new(RingSize);
+    private readonly Handoff<Mat> _free = new(RingSize);
+    private readonly Handoff<(Mat Image, double PosMsec)> _decoded = new(RingSize);
     private Thread? _readAhead;
     private Exception? _readerError;
     private bool _noContainerTimes;
@@ -48,7 +50,7 @@ public sealed class VideoFrameSource : IDisposable
         Info = null!;
         foreach (var mat in _ring)
         {
-            _free.Add(mat);
+            _free.TryAdd(mat);
         }
     }
 
@@ -67,6 +69,9 @@ public sealed class VideoFrameSource : IDisposable
     /// <summary>Frames whose container timestamp was missing and was filled in as previous + 1/fps.</summary>
     public int FilledTimestamps { get; private set; }
 
+    /// <summary>The decoder in use (<see cref="VideoDecoder.OpenCv"/> or <see cref="VideoDecoder.Ffmpeg"/>, never Auto).</summary>
+    public VideoDecoder Decoder { get; private init; }
+
     /// <summary>Whether the end of the stream has been reached.</summary>
     public bool IsAtEnd => _ended;
 
@@ -74,11 +79,12 @@ public sealed class VideoFrameSource : IDisposable
     /// <param name="path">A video file that FFmpeg can demux and decode.</param>
     /// <param name="probe">Ask ffprobe (if on PATH) for the stream's start time and whether the frame count is exact.
     /// Without it timestamps start where OpenCV puts them (the stream start) and truncation is judged on OpenCV's count.</param>
-    /// <param name="decoder">OpenCV's <c>VideoCapture</c> (default) or the system ffmpeg through a pipe (faster; needs ffmpeg and ffprobe on PATH).</param>
+    /// <param name="decoder">The system ffmpeg through a pipe (faster; needs ffmpeg and ffprobe on PATH) or OpenCV's
+    /// <c>VideoCapture</c>; <see cref="VideoDecoder.Auto"/> (default) takes the pipe when it can (see <see cref="Resolve"/>).</param>
     /// <param name="readAhead">Start decoding on the read-ahead thread right away (while ffprobe runs). Off for a scan with
     /// <see cref="TrySkip"/>, which then grabs frames on the caller's thread without converting them.</param>
     /// <exception cref="SegFuseInputException">Missing file, a folder, or not a video OpenCV can open.</exception>
-    public static VideoFrameSource Open(string path, bool probe = true, bool readAhead = true, VideoDecoder decoder = VideoDecoder.OpenCv)
+    public static VideoFrameSource Open(string path, bool probe = true, bool readAhead = true, VideoDecoder decoder = VideoDecoder.Auto)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         if (Directory.Exists(path))
@@ -96,7 +102,7 @@ public sealed class VideoFrameSource : IDisposable
             throw new SegFuseInputException(path, "is empty (0 bytes), not a video");
         }
 
-        if (decoder == VideoDecoder.Ffmpeg)
+        if (Resolve(decoder, probe, readAhead) == VideoDecoder.Ffmpeg)
         {
             return OpenFfmpeg(path, readAhead);
         }
@@ -121,7 +127,7 @@ public sealed class VideoFrameSource : IDisposable
             int cvCount = capture.FrameCount;
             int width = capture.FrameWidth, height = capture.FrameHeight;
             string codec = FourCcToString((int)capture.Get(VideoCaptureProperties.FourCC));
-            source = new VideoFrameSource(new OpenCvFrameReader(capture));
+            source = new VideoFrameSource(new OpenCvFrameReader(capture)) { Decoder = VideoDecoder.OpenCv };
             if (readAhead)
             {
                 source.StartReader();
@@ -176,6 +182,25 @@ public sealed class VideoFrameSource : IDisposable
         }
     }
 
+    /// <summary>
+    /// The decoder <see cref="Open"/> uses for <paramref name="decoder"/>: <see cref="VideoDecoder.Auto"/> is the ffmpeg
+    /// pipe when ffmpeg and ffprobe are on PATH, timestamps are probed and frames are read ahead (a scan with
+    /// <see cref="TrySkip"/> is cheaper through OpenCV, which skips the colour conversion); otherwise OpenCV.
+    /// </summary>
+    /// <remarks>
+    /// Why the pipe by default: the system ffmpeg decodes H.264 about 1.6× faster per thread than OpenCvSharp's bundled
+    /// FFmpeg, converts Y'CbCr to BGR with the stream's own matrix in the same pass (OpenCV needs a second 3×3
+    /// transform for BT.709), and runs in its own process, so the caller's cores stay free. Both decoders give the same
+    /// frames and timestamps (tested).
+    /// </remarks>
+    public static VideoDecoder Resolve(VideoDecoder decoder, bool probe = true, bool readAhead = true) => decoder switch
+    {
+        VideoDecoder.Auto => probe && readAhead && FfmpegTools.Find("ffmpeg") is not null && FfmpegTools.Find("ffprobe") is not null
+            ? VideoDecoder.Ffmpeg
+            : VideoDecoder.OpenCv,
+        _ => decoder,
+    };
+
     private static VideoFrameSource OpenFfmpeg(string path, bool readAhead)
     {
         _ = FfmpegTools.Ffmpeg;
@@ -201,6 +226,7 @@ public sealed class VideoFrameSource : IDisposable
         reader.SetFormat(probed.Width, probed.Height, start);
         var source = new VideoFrameSource(reader)
         {
+            Decoder = VideoDecoder.Ffmpeg,
             Probe = probed,
             Info = new VideoInfo
             {
@@ -237,7 +263,7 @@ public sealed class VideoFrameSource : IDisposable
         frame = default;
         if (_current is not null)
         {
-            _free.Add(_current);
+            _free.TryAdd(_current);
             _current = null;
         }
 
@@ -251,7 +277,7 @@ public sealed class VideoFrameSource : IDisposable
             StartReader();
         }
 
-        if (!_decoded.TryTake(out var next, Timeout.Infinite))
+        if (!_decoded.TryTake(out var next))
         {
             _ended = true;
             _readAhead!.Join();
@@ -267,7 +293,11 @@ public sealed class VideoFrameSource : IDisposable
         _current = next.Image;
         if (_colorFix is not null)
         {
-            Cv2.Transform(_current, _current, _colorFix);
+            // Explicit wrappers, disposed at once: the implicit ones hold native memory until a finalizer runs.
+            using var src = InputArray.Create(_current);
+            using var dst = OutputArray.Create(_current);
+            using var m = InputArray.Create(_colorFix);
+            Cv2.Transform(src, dst, m);
         }
 
         int index = FramesRead;
@@ -284,19 +314,23 @@ public sealed class VideoFrameSource : IDisposable
         _readAhead.Start();
     }
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)] // a frame loop: see LabelVideoRenderer.Encode
     private void ReadAhead()
     {
         try
         {
-            while (_free.TryTake(out var mat, Timeout.Infinite))
+            while (_free.TryTake(out var mat))
             {
                 if (!_frames.Read(mat, out double positionMs))
                 {
-                    _free.Add(mat);
+                    _free.TryAdd(mat);
                     return;
                 }
 
-                _decoded.Add((mat, positionMs));
+                if (!_decoded.TryAdd((mat, positionMs)))
+                {
+                    return;
+                }
             }
         }
         catch (Exception e) when (e is OpenCVException or InvalidOperationException or ObjectDisposedException)
@@ -305,7 +339,7 @@ public sealed class VideoFrameSource : IDisposable
         }
         finally
         {
-            _decoded.CompleteAdding();
+            _decoded.Complete();
         }
     }
 
@@ -359,23 +393,17 @@ public sealed class VideoFrameSource : IDisposable
         }
 
         _disposed = true;
-        _free.CompleteAdding();
-        if (_readAhead is not null)
-        {
-            // Unblock the reader if it waits to hand over a frame, then let it see the closed pool.
-            while (_readAhead.IsAlive)
-            {
-                _decoded.TryTake(out _, 10);
-            }
-        }
+
+        // Both queues closed: the reader stops after the frame it is decoding, whether it waits for a buffer or to hand one over.
+        _free.Complete();
+        _decoded.Complete();
+        _readAhead?.Join();
 
         foreach (var mat in _ring)
         {
             mat.Dispose();
         }
 
-        _free.Dispose();
-        _decoded.Dispose();
         _colorFix?.Dispose();
         _frames.Dispose();
     }

@@ -4,6 +4,7 @@ using System.Globalization;
 using System.Runtime.InteropServices;
 using OpenCvSharp;
 using SegFuse.IO;
+using SegFuse.Media.Threading;
 using SegFuse.Media.Tools;
 
 namespace SegFuse.Media.Encoding;
@@ -28,8 +29,8 @@ public sealed class H264VideoWriter : IDisposable
     private readonly Process _process;
     private readonly Stream _stdin;
     private readonly Thread _pump;
-    private readonly BlockingCollection<byte[]> _free = new(BufferCount);
-    private readonly BlockingCollection<byte[]> _full = new(BufferCount);
+    private readonly Handoff<byte[]> _free = new(BufferCount);
+    private readonly Handoff<byte[]> _full = new(BufferCount);
     private readonly ConcurrentQueue<string> _stderrTail = new();
     private readonly Task _stderrTask;
     private readonly int _frameBytes;
@@ -76,7 +77,7 @@ public sealed class H264VideoWriter : IDisposable
         _stderrTask = Task.Run(DrainStderr);
         for (int i = 0; i < BufferCount; i++)
         {
-            _free.Add(new byte[_frameBytes]);
+            _free.TryAdd(new byte[_frameBytes]);
         }
 
         _pump = new Thread(Pump) { IsBackground = true, Name = "ffmpeg pipe" };
@@ -192,7 +193,7 @@ public sealed class H264VideoWriter : IDisposable
             throw new InvalidOperationException("no frames were written");
         }
 
-        _full.CompleteAdding();
+        _full.Complete();
         _pump.Join();
         ThrowIfPumpFailed();
         _stdin.Close();
@@ -223,7 +224,7 @@ public sealed class H264VideoWriter : IDisposable
         _disposed = true;
         if (!_completed)
         {
-            _full.CompleteAdding();
+            _full.Complete();
             KillQuietly(_process);
             _pump.Join();
             try
@@ -241,8 +242,6 @@ public sealed class H264VideoWriter : IDisposable
 
         _process.Dispose();
         _file.Dispose();
-        _free.Dispose();
-        _full.Dispose();
     }
 
     private List<string> BuildArguments(string output) => EncoderArguments(EncodedWidth, EncodedHeight, Fps, Settings, "pipe:0", output);
@@ -281,7 +280,7 @@ public sealed class H264VideoWriter : IDisposable
         ThrowIfPumpFailed();
         while (true)
         {
-            if (_free.TryTake(out var buffer, 100, cancellationToken))
+            if (_free.TryTake(out var buffer, 100, cancellationToken, out _))
             {
                 return buffer;
             }
@@ -292,7 +291,7 @@ public sealed class H264VideoWriter : IDisposable
 
     private void Submit(byte[] buffer)
     {
-        _full.Add(buffer);
+        _full.TryAdd(buffer);
         FramesWritten++;
     }
 
@@ -333,14 +332,15 @@ public sealed class H264VideoWriter : IDisposable
         }
     }
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)] // a frame loop: see LabelVideoRenderer.Encode
     private void Pump()
     {
         try
         {
-            foreach (var buffer in _full.GetConsumingEnumerable())
+            while (_full.TryTake(out var buffer))
             {
                 _stdin.Write(buffer, 0, _frameBytes);
-                _free.Add(buffer);
+                _free.TryAdd(buffer);
             }
 
             _stdin.Flush();
@@ -348,6 +348,7 @@ public sealed class H264VideoWriter : IDisposable
         catch (Exception e) when (e is IOException or ObjectDisposedException or InvalidOperationException)
         {
             _pumpError = e;
+            _free.Complete();
         }
     }
 

@@ -20,6 +20,9 @@ internal sealed class PaletteFrameDecoder
     private const float UnseenPartnerPrior = 20;   // blending towards a label that is only a naive guess nearby.
     private const int SearchRadius = 6;
     private const int NaiveRadius = 2;
+    private const int UnsupportedFraction = 10_000; // a label with (almost) no confident pixel in the frame and under 1/this of its pixels is noise.
+    private const int MinConfident = 1;             // confident pixels a label needs in a frame to count as seen.
+    private const int SupportRadius = 2;
 
     private readonly PaletteModel _palette;
     private int _width;
@@ -30,6 +33,7 @@ internal sealed class PaletteFrameDecoder
     private short[] _naive = [];
     private byte[] _blockMin = [];
     private byte[] _blockMax = [];
+    private int[] _entryOfId = [];
 
     public PaletteFrameDecoder(PaletteModel palette)
     {
@@ -51,6 +55,7 @@ internal sealed class PaletteFrameDecoder
         RowParallel.For((_height + 1) / 2, in pass1, 16);
         var pass2 = new Pass2(this, frame.Buffer, output);
         RowParallel.For(_height, in pass2, 16);
+        RemoveUnsupported(output);
         long uncertain = 0;
         foreach (short c in _confident)
         {
@@ -61,6 +66,95 @@ internal sealed class PaletteFrameDecoder
         }
 
         UncertainPixels = uncertain;
+    }
+
+    /// <summary>Pixels whose label was replaced in the last frame because that label had no support in the frame.</summary>
+    public long UnsupportedPixels { get; private set; }
+
+    /// <summary>
+    /// A label that fewer than <see cref="MinConfident"/> pixels of the frame show confidently and that only a handful
+    /// of pixels decode to (under 1/<see cref="UnsupportedFraction"/> of the frame) is compression noise on the border of a similar colour (e.g.
+    /// <c>train</c> specks inside a <c>bus</c>, whose palette colours differ by a few levels), not an object: its
+    /// pixels take the most frequent other label within <see cref="SupportRadius"/>. A few specks of a class that is
+    /// absent from the ground truth would otherwise cost the whole class in a dataset-wide mIoU.
+    /// </summary>
+    private void RemoveUnsupported(LabelMap output)
+    {
+        UnsupportedPixels = 0;
+        int n = _palette.Count;
+        var confident = new int[n];
+        foreach (short c in _confident)
+        {
+            if (c >= 0)
+            {
+                confident[c]++;
+            }
+        }
+
+        if (_entryOfId.Length == 0)
+        {
+            _entryOfId = new int[_palette.Ids.Max() + 1];
+            for (int k = n - 1; k >= 0; k--)
+            {
+                _entryOfId[_palette.Ids[k]] = k;
+            }
+        }
+
+        var entryOfId = _entryOfId;
+
+        var decoded = new long[n];
+        var span = output.Span;
+        for (int i = 0; i < span.Length; i++)
+        {
+            decoded[entryOfId[span[i]]]++;
+        }
+
+        long limit = Math.Max(1, (long)_width * _height / UnsupportedFraction);
+        var unsupported = new bool[n];
+        bool any = false;
+        for (int k = 0; k < n; k++)
+        {
+            unsupported[k] = confident[k] < MinConfident && decoded[k] > 0 && decoded[k] < limit;
+            any |= unsupported[k];
+        }
+
+        if (!any)
+        {
+            return;
+        }
+
+        var votes = new int[n];
+        for (int y = 0; y < _height; y++)
+        {
+            for (int x = 0; x < _width; x++)
+            {
+                int i = (y * _width) + x;
+                if (!unsupported[entryOfId[span[i]]])
+                {
+                    continue;
+                }
+
+                Array.Clear(votes);
+                int best = -1;
+                for (int yy = Math.Max(0, y - SupportRadius); yy <= Math.Min(_height - 1, y + SupportRadius); yy++)
+                {
+                    for (int xx = Math.Max(0, x - SupportRadius); xx <= Math.Min(_width - 1, x + SupportRadius); xx++)
+                    {
+                        int k = entryOfId[span[(yy * _width) + xx]];
+                        if (!unsupported[k] && (++votes[k] > (best < 0 ? 0 : votes[best])))
+                        {
+                            best = k;
+                        }
+                    }
+                }
+
+                if (best >= 0)
+                {
+                    span[i] = _palette.Ids[best];
+                    UnsupportedPixels++;
+                }
+            }
+        }
     }
 
     /// <summary>Fraction of sampled pixels within 8 levels of a palette entry: how well <paramref name="palette"/> explains a frame.</summary>

@@ -1,6 +1,6 @@
-using System.Threading.Channels;
 using SegFuse.IO;
 using SegFuse.Labels;
+using SegFuse.Media.Threading;
 using SegFuse.Scoring;
 
 namespace SegFuse.Media.Palette;
@@ -24,8 +24,10 @@ public static class VideoSubmissionScorer
     /// <param name="progress">Receives frames scored so far.</param>
     /// <param name="warn">Receives warnings (scaling).</param>
     /// <param name="cancellationToken">Stops between frames.</param>
+    /// <param name="scoreFrame">Optional: which frame indices count (e.g. a test split); the others are still decoded and checked. Null counts every frame.</param>
     /// <exception cref="SegFuseInputException">Frame counts differ (the message gives both), ground-truth indices have a gap, or a file is unreadable.</exception>
-    public static JaccardAccumulator Score(string video, string groundTruthDir, LabelSet set, IProgress<long>? progress = null, Action<string>? warn = null, CancellationToken cancellationToken = default)
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)] // a frame loop: see LabelVideoRenderer.Encode
+    public static JaccardAccumulator Score(string video, string groundTruthDir, LabelSet set, IProgress<long>? progress = null, Action<string>? warn = null, CancellationToken cancellationToken = default, Func<int, bool>? scoreFrame = null)
     {
         ArgumentNullException.ThrowIfNull(set);
         if (!Directory.Exists(groundTruthDir))
@@ -58,10 +60,10 @@ public static class VideoSubmissionScorer
 
         var files = gt.Values.ToArray();
         var acc = new JaccardAccumulator(set);
-        var channel = Channel.CreateBounded<LabelMap>(new BoundedChannelOptions(3) { SingleReader = true, SingleWriter = true });
+        var queue = new Handoff<LabelMap>(3);
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var pool = new System.Collections.Concurrent.ConcurrentBag<LabelMap>();
-        var loader = Task.Run(() => LoadGroundTruth(files, set, channel.Writer, pool, stop.Token), CancellationToken.None);
+        var loader = Task.Factory.StartNew(() => LoadGroundTruth(files, set, queue, pool, stop.Token), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
         bool warned = false;
         LabelMap? scaled = null;
         try
@@ -90,7 +92,7 @@ public static class VideoSubmissionScorer
                     throw Mismatch(video, total, groundTruthDir, files.Length);
                 }
 
-                var truth = Next(channel.Reader, cancellationToken);
+                var truth = Next(queue, cancellationToken);
                 var matched = pred;
                 if (!pred.SameSize(truth))
                 {
@@ -118,7 +120,19 @@ public static class VideoSubmissionScorer
                     matched = scaled;
                 }
 
-                acc.Add(truth, matched, files[i], $"{video} frame {i}");
+                if (scoreFrame is null || scoreFrame(i))
+                {
+                    try
+                    {
+                        acc.Add(truth, matched, files[i], video);
+                    }
+                    catch (SegFuseInputException e) when (e.Subject == video)
+                    {
+                        // The frame number is added only here: a name string per frame would grow the heap with the video.
+                        throw new SegFuseInputException(video, $"frame {i}: {e.Reason}", e);
+                    }
+                }
+
                 pool.Add(truth);
                 progress?.Report(i + 1);
             }
@@ -126,17 +140,8 @@ public static class VideoSubmissionScorer
         finally
         {
             stop.Cancel();
-            try
-            {
-                loader.GetAwaiter().GetResult();
-            }
-            catch (OperationCanceledException)
-            {
-            }
-            catch (SegFuseInputException)
-            {
-                // Reported through the channel when it mattered.
-            }
+            queue.Complete();
+            loader.Wait(CancellationToken.None);
         }
 
         return acc;
@@ -176,7 +181,9 @@ public static class VideoSubmissionScorer
     private static SegFuseInputException Mismatch(string video, long videoFrames, string gtDir, int gtFrames) =>
         new(video, $"has {videoFrames} frames but the ground truth {gtDir} has {gtFrames}; frame i of the video is scored against ground-truth frame i, so the counts must match");
 
-    private static async Task LoadGroundTruth(string[] files, LabelSet set, ChannelWriter<LabelMap> writer, System.Collections.Concurrent.ConcurrentBag<LabelMap> pool, CancellationToken ct)
+    /// <summary>Reads the ground truth in order into pooled maps; an error ends the queue with it (the scorer rethrows it).</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)] // a frame loop: see LabelVideoRenderer.Encode
+    private static void LoadGroundTruth(string[] files, LabelSet set, Handoff<LabelMap> queue, System.Collections.Concurrent.ConcurrentBag<LabelMap> pool, CancellationToken ct)
     {
         Exception? error = null;
         try
@@ -185,32 +192,36 @@ public static class VideoSubmissionScorer
             {
                 ct.ThrowIfCancellationRequested();
                 var map = LabelPng.Read(file, set, LabelEncoding.Ids, pool.TryTake(out var spare) ? spare : null);
-                await writer.WriteAsync(map, ct).ConfigureAwait(false);
+                if (!queue.TryAdd(map, ct))
+                {
+                    return;
+                }
             }
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+            // The scorer stopped first.
         }
         catch (Exception e)
         {
             error = e;
-            throw;
         }
         finally
         {
-            writer.TryComplete(error);
+            queue.Complete(error);
         }
     }
 
-    private static LabelMap Next(ChannelReader<LabelMap> reader, CancellationToken ct)
+    private static LabelMap Next(Handoff<LabelMap> queue, CancellationToken ct)
     {
-        try
+        if (queue.TryTake(out var map, ct))
         {
-            if (reader.WaitToReadAsync(ct).AsTask().GetAwaiter().GetResult() && reader.TryRead(out var map))
-            {
-                return map;
-            }
+            return map;
         }
-        catch (ChannelClosedException e) when (e.InnerException is not null)
+
+        if (queue.Error is { } error)
         {
-            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(e.InnerException).Throw();
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(error).Throw();
         }
 
         throw new InvalidOperationException("the ground-truth loader stopped early");

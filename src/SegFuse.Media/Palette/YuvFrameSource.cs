@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Globalization;
+using SegFuse.Media.Threading;
 using SegFuse.Media.Tools;
 
 namespace SegFuse.Media.Palette;
@@ -43,8 +44,8 @@ internal sealed class YuvFrameSource : IDisposable
     private const int BufferCount = 3;
     private readonly Process _process;
     private readonly Thread _reader;
-    private readonly BlockingCollection<byte[]> _free = new(BufferCount);
-    private readonly BlockingCollection<byte[]> _full = new(BufferCount);
+    private readonly Handoff<byte[]> _free = new(BufferCount);
+    private readonly Handoff<byte[]> _full = new(BufferCount);
     private readonly ConcurrentQueue<string> _stderr = new();
     private readonly Task _stderrTask;
     private readonly int _frameBytes;
@@ -77,7 +78,7 @@ internal sealed class YuvFrameSource : IDisposable
         });
         for (int i = 0; i < BufferCount; i++)
         {
-            _free.Add(new byte[_frameBytes]);
+            _free.TryAdd(new byte[_frameBytes]);
         }
 
         _reader = new Thread(ReadLoop) { IsBackground = true, Name = "ffmpeg yuv reader" };
@@ -130,12 +131,12 @@ internal sealed class YuvFrameSource : IDisposable
         ObjectDisposedException.ThrowIf(_disposed, this);
         if (_current is not null)
         {
-            _free.Add(_current, CancellationToken.None);
+            _free.TryAdd(_current, CancellationToken.None);
             _current = null;
         }
 
         frame = default;
-        if (!_full.TryTake(out var buffer, Timeout.Infinite, cancellationToken))
+        if (!_full.TryTake(out var buffer, cancellationToken))
         {
             Finish();
             return false;
@@ -166,15 +167,15 @@ internal sealed class YuvFrameSource : IDisposable
         {
         }
 
-        _free.CompleteAdding();
+        _free.Complete();
+        _full.Complete();
         _reader.Join();
         _process.WaitForExit();
         _stderrTask.Wait();
         _process.Dispose();
-        _free.Dispose();
-        _full.Dispose();
     }
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)] // a frame loop: see LabelVideoRenderer.Encode
     private void ReadLoop()
     {
         var stream = _process.StandardOutput.BaseStream;
@@ -182,7 +183,7 @@ internal sealed class YuvFrameSource : IDisposable
         {
             while (true)
             {
-                if (!_free.TryTake(out var buffer, Timeout.Infinite))
+                if (!_free.TryTake(out var buffer))
                 {
                     return;
                 }
@@ -194,7 +195,10 @@ internal sealed class YuvFrameSource : IDisposable
                     return;
                 }
 
-                _full.Add(buffer);
+                if (!_full.TryAdd(buffer))
+                {
+                    return;
+                }
             }
         }
         catch (Exception e) when (e is IOException or ObjectDisposedException or InvalidOperationException)
@@ -203,7 +207,7 @@ internal sealed class YuvFrameSource : IDisposable
         }
         finally
         {
-            _full.CompleteAdding();
+            _full.Complete();
         }
     }
 

@@ -38,6 +38,9 @@ public sealed record RenderRequest
     /// <summary>Footage for overlay and side-by-side; label frame i is paired with video frame i.</summary>
     public string? VideoPath { get; init; }
 
+    /// <summary>The decoder of <see cref="VideoPath"/> (default: the ffmpeg pipe when ffmpeg is on PATH, else OpenCV).</summary>
+    public Decoding.VideoDecoder Decoder { get; init; } = Decoding.VideoDecoder.Auto;
+
     /// <summary>A second prediction folder (side-by-side before/after); it must hold the same frame indices.</summary>
     public string? CompareDir { get; init; }
 
@@ -52,6 +55,13 @@ public sealed record RenderRequest
 
     /// <summary>x264 speed preset.</summary>
     public string Preset { get; init; } = "medium";
+
+    /// <summary>
+    /// Integer factor by which each output frame is enlarged (nearest neighbour), 1..8. A palette submission of small
+    /// frames (below ~720 rows) loses objects of a pixel or two to H.264's 4:2:0 chroma; enlarged ×k, every label pixel
+    /// is a k×k block that survives, and a scorer scaling the video back by nearest neighbour samples the block centres.
+    /// </summary>
+    public int Scale { get; init; } = 1;
 }
 
 /// <summary>What a render produced.</summary>

@@ -1,3 +1,5 @@
+using System.Numerics;
+using System.Runtime.InteropServices;
 using OpenCvSharp;
 using OpenCvSharp.OptFlow;
 
@@ -105,9 +107,34 @@ public sealed class FlowEstimator : IDisposable
         Cv2.Resize(_smallFlow, target, from.Size(), 0, 0, InterpolationFlags.Linear);
 
         // The vectors were measured in small pixels: scale each component by its axis's size ratio.
-        float sx = (float)from.Width / small.Width, sy = (float)from.Height / small.Height;
-        var data = result.Span;
-        for (int i = 0; i < data.Length; i += 2)
+        ScaleVectors(result.Span, (float)from.Width / small.Width, (float)from.Height / small.Height);
+    }
+
+    /// <summary>Multiplies interleaved (u, v) pairs by (<paramref name="sx"/>, <paramref name="sy"/>), a SIMD vector at a time.</summary>
+    internal static void ScaleVectors(Span<float> data, float sx, float sy)
+    {
+        int i = 0;
+        if (Vector.IsHardwareAccelerated && data.Length >= Vector<float>.Count)
+        {
+            // Vector<float>.Count is even, so every vector starts on a u: one (sx, sy, sx, sy, …) factor fits all of them.
+            Span<float> pattern = stackalloc float[Vector<float>.Count];
+            for (int k = 0; k < pattern.Length; k++)
+            {
+                pattern[k] = (k & 1) == 0 ? sx : sy;
+            }
+
+            var factor = new Vector<float>(pattern);
+            var vectors = MemoryMarshal.Cast<float, Vector<float>>(data);
+            for (int k = 0; k < vectors.Length; k++)
+            {
+                vectors[k] *= factor;
+            }
+
+            i = vectors.Length * Vector<float>.Count;
+        }
+
+        // Scalar tail (and the whole span without SIMD); i is even here.
+        for (; i + 1 < data.Length; i += 2)
         {
             data[i] *= sx;
             data[i + 1] *= sy;

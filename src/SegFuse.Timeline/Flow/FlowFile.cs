@@ -169,6 +169,38 @@ public static class FlowFile
         }
     }
 
+    /// <summary>
+    /// As <see cref="Write"/>, but straight to <paramref name="path"/> without a temporary name, for a caller that
+    /// writes into a staging folder of its own (which makes the whole set atomic): one rename less per file.
+    /// </summary>
+    internal static void WriteStaged(string path, FlowField field)
+    {
+        var format = TryGetFormat(path) ?? throw new ArgumentException($"{path}: not a flow file extension (.flo, .png or .npy)", nameof(path));
+        if (format == FlowFormat.Kitti)
+        {
+            WriteKitti(path, field);
+            return;
+        }
+
+        // Unbuffered (the body is one large write), and the file's blocks reserved at once.
+        using var stream = new FileStream(path, new FileStreamOptions
+        {
+            Mode = FileMode.Create,
+            Access = FileAccess.Write,
+            Share = FileShare.None,
+            BufferSize = 0,
+            PreallocationSize = FloHeaderBytes + (8L * field.Width * field.Height),
+        });
+        if (format == FlowFormat.Flo)
+        {
+            WriteFlo(stream, field);
+        }
+        else
+        {
+            WriteNpy(stream, field);
+        }
+    }
+
     /// <summary>Writes <paramref name="field"/> as Middlebury <c>.flo</c> to <paramref name="stream"/>.</summary>
     public static void WriteFlo(Stream stream, FlowField field)
     {

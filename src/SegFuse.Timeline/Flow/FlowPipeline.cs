@@ -23,6 +23,12 @@ public sealed record FlowPipelineOptions
     /// <summary>Threads that compute flow (each with its own <see cref="FlowEstimator"/>); default: the processor count.</summary>
     public int Workers { get; init; } = Environment.ProcessorCount;
 
+    /// <summary>
+    /// Memory for computed fields waiting to be written (at least two per worker, at most 64 fields): 64 MB holds
+    /// 35 fields of 640×360 or 8 of 1280×720.
+    /// </summary>
+    public long WriteQueueBytes { get; init; } = 64L << 20;
+
     /// <summary>Test hook: replaces the file write (path, field) on the writer thread.</summary>
     internal Action<string, FlowField>? WriteOverride { get; init; }
 
@@ -98,9 +104,17 @@ public static class FlowPipeline
         var ct = cts.Token;
         int workers = options.Workers;
 
-        // Decoded pairs wait for a worker; computed fields wait for the writer. Both queues are short.
+        // The first frame gives the field size, and so how many computed fields the writer's queue may hold.
+        using var frameEnumerator = frames.GetEnumerator();
+        bool hasFrame = frameEnumerator.MoveNext();
+        long fieldBytes = hasFrame ? 8L * frameEnumerator.Current.Width * frameEnumerator.Current.Height : 1;
+        int writeQueue = (int)Math.Clamp(options.WriteQueueBytes / Math.Max(fieldBytes, 1), 2 * workers, 64);
+
+        // Decoded pairs wait for a worker (a short queue); computed fields wait for the writer in a queue of up to
+        // WriteQueueBytes, so that the disk's stalls (page-cache writeback throttles a writer for a moment now and
+        // then) are absorbed instead of stopping the workers. Both are bounded: memory does not grow with the video.
         var jobs = Channel.CreateBounded<Job>(new BoundedChannelOptions(2 * workers) { SingleWriter = true });
-        var done = Channel.CreateBounded<(int Index, FlowField Field)>(new BoundedChannelOptions(2 * workers) { SingleReader = true });
+        var done = Channel.CreateBounded<(int Index, FlowField Field)>(new BoundedChannelOptions(writeQueue) { SingleReader = true });
         var fieldPool = new ConcurrentBag<FlowField>();
         using var greyPool = new GreyPool();
         string ext = FlowFile.ExtensionOf(options.Format);
@@ -174,7 +188,7 @@ public static class FlowPipeline
                             }
                             else
                             {
-                                FlowFile.Write(path, item.Field);
+                                FlowFile.WriteStaged(path, item.Field);
                             }
 
                             fieldPool.Add(item.Field);
@@ -200,8 +214,9 @@ public static class FlowPipeline
         bool fedAll = false;
         try
         {
-            foreach (var frame in frames)
+            for (bool more = hasFrame; more; more = frameEnumerator.MoveNext())
             {
+                var frame = frameEnumerator.Current;
                 ct.ThrowIfCancellationRequested();
                 var grey = greyPool.Convert(frame);
                 if (previous is not null && (grey.Mat.Width != previous.Mat.Width || grey.Mat.Height != previous.Mat.Height))
