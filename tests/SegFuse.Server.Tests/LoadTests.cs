@@ -116,10 +116,19 @@ public sealed class LoadTests(ITestOutputHelper output)
 
         Assert.Equal(accepted.Count, rows);
 
-        // And the leaderboard ranks all ten teams, in order of their noise.
+        // And the leaderboard ranks all ten teams by their public score. The public split is a random ~5 of the 16 frames,
+        // so teams whose noise differs by one step (0.05) can swap places on it; teams three steps apart cannot.
         using var anyone = new SegFuseServerClient(new Uri(second.Url + "/"), null);
         var board = await anyone.GetLeaderboardAsync(h.CompetitionId);
-        Assert.Equal(Enumerable.Range(0, Teams).Select(i => $"team-{i:D2}"), board.Rows.Select(x => x.Team));
+        Assert.Equal(Teams, board.Rows.Count);
+        Assert.Equal(Enumerable.Range(1, Teams), board.Rows.Select(x => x.Rank));
+        var scores = board.Rows.Select(x => x.Score!.Value).ToList();
+        Assert.Equal(scores.OrderDescending(), scores);
+        var rankOf = board.Rows.ToDictionary(x => x.Team, x => x.Rank);
+        for (int i = 0; i + 3 < Teams; i++)
+        {
+            Assert.True(rankOf[$"team-{i:D2}"] < rankOf[$"team-{i + 3:D2}"], $"team-{i:D2} (noise {0.02 + (0.05 * i):0.00}) ranks below team-{i + 3:D2}");
+        }
     }
 
     private static (long Scored, long Queued, long? Scoring) States(Harness h)
