@@ -157,15 +157,8 @@ internal sealed class DemoRun(CliConsole console, DemoOptions options)
         });
 
         // 4. Score per-frame and fused on the test split; TC of both on the test split.
-        var (perFrame, fused) = Stage("score", () =>
-        {
-            using var bar = console.Progress("score", 2L * test.Length);
-            var offset = new OffsetProgress(bar);
-            var a = SplitScorer.Score(gt, pred, test, _set, offset, ct);
-            offset.Base = test.Length;
-            var b = SplitScorer.Score(gt, fusedDir, test, _set, offset, ct);
-            return ((a, b), $"{test.Length} test frames, per-frame and fused");
-        });
+        var (perFrame, fused) = ScoreBoth("score", gt, pred, fusedDir, test, $"{test.Length} test frames, per-frame and fused", ct);
+        var testSet = test.ToHashSet();
 
         var (perFrameTc, fusedTc) = Stage("tc", () =>
         {
@@ -181,7 +174,7 @@ internal sealed class DemoRun(CliConsole console, DemoOptions options)
                         FlowDirection = FlowDirection.Backward,
                         FlowOther = flowFw,
                         Video = video,
-                        TargetFrames = test.ToHashSet(),
+                        TargetFrames = testSet,
                     },
                     bar,
                     bar.Start,
@@ -221,7 +214,6 @@ internal sealed class DemoRun(CliConsole console, DemoOptions options)
             return (r, string.Create(CultureInfo.InvariantCulture, $"{r.Width}x{r.Height}{(SubmissionScale > 1 ? $" (labels x{SubmissionScale})" : "")}, {r.Bytes / 1e6:0.0} MB"));
         });
 
-        var testSet = test.ToHashSet();
         var palette = Stage("score palette video", () =>
         {
             using var bar = console.Progress("score palette video", split.Count);
@@ -300,15 +292,7 @@ internal sealed class DemoRun(CliConsole console, DemoOptions options)
             var s = Fuser.Run(inputs with { Predictions = labels }, parameters, new FuseOutput { Directory = fusedDir, Range = new FrameRange(test[0], test[^1] + 1) }, bar, bar.Start, ct);
             return (s, $"{s.Written} test frames ({s.FramesProcessed} read)");
         });
-        var (own, fused) = Stage("tiny score", () =>
-        {
-            using var bar = console.Progress("tiny score", 2L * test.Length);
-            var offset = new OffsetProgress(bar);
-            var a = SplitScorer.Score(gt, labels, test, _set, offset, ct);
-            offset.Base = test.Length;
-            var b = SplitScorer.Score(gt, fusedDir, test, _set, offset, ct);
-            return ((a, b), $"{test.Length} test frames");
-        });
+        var (own, fused) = ScoreBoth("tiny score", gt, labels, fusedDir, test, $"{test.Length} test frames", ct);
         return new TinyResult(own, fused, report.TrainFrames, segment.FramesPerSecond);
     }
 
@@ -346,6 +330,18 @@ internal sealed class DemoRun(CliConsole console, DemoOptions options)
         _stages.Add(new DemoStage(name, clock.Elapsed.TotalSeconds, note));
         return value;
     }
+
+    /// <summary>A stage scoring per-frame and fused labels on the test frames, one progress bar for both.</summary>
+    private (SplitScore PerFrame, SplitScore Fused) ScoreBoth(string name, string gt, string perFrameDir, string fusedDir, int[] test, string note, CancellationToken ct) =>
+        Stage(name, () =>
+        {
+            using var bar = console.Progress(name, 2L * test.Length);
+            var offset = new OffsetProgress(bar);
+            var a = SplitScorer.Score(gt, perFrameDir, test, _set, offset, ct);
+            offset.Base = test.Length;
+            var b = SplitScorer.Score(gt, fusedDir, test, _set, offset, ct);
+            return ((a, b), note);
+        });
 
     private static void DeleteFolder(string dir)
     {
