@@ -1,3 +1,6 @@
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 using SegFuse.Fusion.Evidence;
 using SegFuse.Labels;
 
@@ -119,20 +122,23 @@ internal readonly struct CarryObserveOp(
 
     public void Invoke(int y)
     {
+        int x = 0;
+        if (Avx2.IsSupported && !Warp.ForceScalar)
+        {
+            x = InvokeAvx2(y);
+        }
+
         int w = _width;
         ReadOnlySpan<uint> obs = _observations.AsSpan(y * w, w);
         Span<ulong> state = _state.AsSpan(y * w, w);
         Span<ushort> output = _output is null ? default : _output.GetRowSpan(y);
         Span<uint> stored = _stored is null ? default : _stored.AsSpan(y * w, w);
         ReadOnlySpan<ushort> ids = _classes.IndexToId;
-        if (!(_sampledRowsCarried && _records is not null && (y & 3) == 0))
+        bool carried = _sampledRowsCarried && _records is not null && (y & 3) == 0;
+        ref ulong previous = ref MemoryMarshal.GetArrayDataReference(_previous);
+        for (; x < w; x++)
         {
-            Warp.CarryRowOrEmpty(_previous, _records, y, w, _height, state);
-        }
-
-        for (int x = 0; x < state.Length; x++)
-        {
-            ulong e = state[x];
+            ulong e = carried ? state[x] : _records is null ? EvidenceOps.Empty : Warp.Carry(ref previous, _records[(y * w) + x], x, y, w, _height);
             uint o = obs[x];
             e = EvidenceOps.AddObservation(e, o, _scale);
             state[x] = e;
@@ -147,6 +153,62 @@ internal readonly struct CarryObserveOp(
                 stored[x] = EvidenceOps.Quantize(e);
             }
         }
+    }
+
+    /// <summary>Eight pixels per step: carry, add and write in registers; returns where the scalar tail starts.</summary>
+    private unsafe int InvokeAvx2(int y)
+    {
+        int w = _width, x = 0;
+        bool carried = _sampledRowsCarried && _records is not null && (y & 3) == 0;
+        ReadOnlySpan<ushort> ids = _classes.IndexToId;
+        Span<ushort> output = _output is null ? default : _output.GetRowSpan(y);
+        var scale = Vector256.Create((int)_scale);
+        int* classes = stackalloc int[8];
+        fixed (ulong* previous = _previous)
+        fixed (ulong* state = _state)
+        fixed (uint* records = _records)
+        fixed (uint* observations = _observations)
+        fixed (uint* stored = _stored)
+        {
+            int row = y * w;
+            for (; x + 8 <= w; x += 8)
+            {
+                int i = row + x;
+                Vector256<int> lo, hi;
+                if (carried)
+                {
+                    EvidenceVectors.Load(state + i, out lo, out hi);
+                }
+                else if (records is null)
+                {
+                    lo = Vector256.Create((int)EvidenceOps.Empty);
+                    hi = Vector256<int>.Zero;
+                }
+                else
+                {
+                    Warp.Carry8(previous, Avx.LoadVector256((int*)(records + i)), x, y, w, _height, out lo, out hi);
+                }
+
+                var obs = Avx.LoadVector256((int*)(observations + i));
+                EvidenceVectors.AddObservation(ref lo, ref hi, obs, scale);
+                EvidenceVectors.Store(state + i, lo, hi);
+                if (!output.IsEmpty)
+                {
+                    Avx.Store(classes, EvidenceVectors.ClassOrObserved(lo, obs));
+                    for (int j = 0; j < 8; j++)
+                    {
+                        output[x + j] = ids[classes[j]];
+                    }
+                }
+
+                if (stored is not null)
+                {
+                    Avx.Store((int*)(stored + i), EvidenceVectors.Quantize(lo, hi));
+                }
+            }
+        }
+
+        return x;
     }
 }
 
@@ -179,17 +241,22 @@ internal readonly struct BackwardOp(
 
     public void Invoke(int y)
     {
+        int x = 0;
+        if (Avx2.IsSupported && !Warp.ForceScalar)
+        {
+            x = InvokeAvx2(y);
+        }
+
         int w = _width, h = _next.Length / w;
         ReadOnlySpan<uint> obs = _observations.AsSpan(y * w, w);
         ReadOnlySpan<uint> causal = _causal.AsSpan(y * w, w);
         Span<ulong> cur = _current.AsSpan(y * w, w);
         Span<ushort> output = _output is null ? default : _output.GetRowSpan(y);
         ReadOnlySpan<ushort> ids = _classes.IndexToId;
-        Warp.CarryRowOrEmpty(_next, _records, y, w, h, cur);
-
-        for (int x = 0; x < cur.Length; x++)
+        ref ulong next = ref MemoryMarshal.GetArrayDataReference(_next);
+        for (; x < w; x++)
         {
-            ulong b = cur[x];
+            ulong b = _records is null ? EvidenceOps.Empty : Warp.Carry(ref next, _records[(y * w) + x], x, y, w, h);
             if (!output.IsEmpty)
             {
                 int c = EvidenceOps.ArgMaxOfSum(EvidenceOps.Dequantize(causal[x]), b);
@@ -201,5 +268,56 @@ internal readonly struct BackwardOp(
                 cur[x] = EvidenceOps.AddObservation(b, obs[x], _scale);
             }
         }
+    }
+
+    /// <summary>Eight pixels per step: carry, pick the label and add in registers; returns where the scalar tail starts.</summary>
+    private unsafe int InvokeAvx2(int y)
+    {
+        int w = _width, h = _next.Length / w, x = 0;
+        ReadOnlySpan<ushort> ids = _classes.IndexToId;
+        Span<ushort> output = _output is null ? default : _output.GetRowSpan(y);
+        var scale = Vector256.Create((int)_scale);
+        int* classes = stackalloc int[8];
+        fixed (ulong* next = _next)
+        fixed (ulong* current = _current)
+        fixed (uint* records = _records)
+        fixed (uint* observations = _observations)
+        fixed (uint* causal = _causal)
+        {
+            int row = y * w;
+            for (; x + 8 <= w; x += 8)
+            {
+                int i = row + x;
+                Vector256<int> lo, hi;
+                if (records is null)
+                {
+                    lo = Vector256.Create((int)EvidenceOps.Empty);
+                    hi = Vector256<int>.Zero;
+                }
+                else
+                {
+                    Warp.Carry8(next, Avx.LoadVector256((int*)(records + i)), x, y, w, h, out lo, out hi);
+                }
+
+                var obs = Avx.LoadVector256((int*)(observations + i));
+                if (!output.IsEmpty)
+                {
+                    var c = EvidenceVectors.ArgMaxOfSum(Avx.LoadVector256((int*)(causal + i)), lo, hi);
+                    Avx.Store(classes, EvidenceVectors.ClassOrObserved(c, obs));
+                    for (int j = 0; j < 8; j++)
+                    {
+                        output[x + j] = ids[classes[j]];
+                    }
+                }
+
+                if (_storeState)
+                {
+                    EvidenceVectors.AddObservation(ref lo, ref hi, obs, scale);
+                    EvidenceVectors.Store(current + i, lo, hi);
+                }
+            }
+        }
+
+        return x;
     }
 }

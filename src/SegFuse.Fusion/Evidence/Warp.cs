@@ -127,14 +127,14 @@ internal static class Warp
         return EvidenceOps.WithResidual(e, (sx * 128) + rx - px, (sy * 128) + ry - py);
     }
 
-    /// <summary>Forces the scalar loop in <see cref="CarryRow"/> (tests compare it with the vector one).</summary>
+    /// <summary>Forces the scalar loops in <see cref="CarryRow"/> and in the fusion kernels that carry and add evidence (tests compare them with the vector ones).</summary>
     internal static bool ForceScalar { get; set; }
 
     /// <summary>
     /// <see cref="Carry(ref ulong, uint, int, int, int, int)"/> for every pixel of row <paramref name="y"/>: carries
     /// <paramref name="source"/> (width × height) along <paramref name="records"/> (the row's records) into
-    /// <paramref name="destination"/> (the row). With AVX2 four pixels at a time (the evidence is gathered as 64-bit
-    /// lanes and taken apart into 32-bit halves); the result is bit for bit that of the scalar loop.
+    /// <paramref name="destination"/> (the row). With AVX2 eight pixels at a time (<see cref="Carry8"/>); the result is
+    /// bit for bit that of the scalar loop.
     /// </summary>
     public static void CarryRow(ReadOnlySpan<ulong> source, ReadOnlySpan<uint> records, int y, int width, int height, Span<ulong> destination)
     {
@@ -172,96 +172,111 @@ internal static class Warp
         }
     }
 
-    /// <summary>Four pixels per step; returns where the scalar tail starts.</summary>
+    /// <summary>Eight pixels per step; returns where the scalar tail starts.</summary>
     private static unsafe int CarryRowAvx2(ReadOnlySpan<ulong> source, ReadOnlySpan<uint> records, int y, int width, int height, Span<ulong> destination)
     {
         int x = 0;
-        var laneX = Vector128.Create(0, 128, 256, 384);
-        var py0 = Vector128.Create(y * 128);
-        var maxX = Vector128.Create(width - 1);
-        var maxY = Vector128.Create(height - 1);
-        var w = Vector128.Create(width);
-        var c64 = Vector128.Create(64);
-        var lowHalf = Vector128.Create(0xFFFF);
-        var byteMask = Vector128.Create(0xFF);
-        var resMin = Vector128.Create(-127);
-        var resMax = Vector128.Create(127);
-        var empty = Vector128.Create(0xFFFF);
-        var evens = Vector256.Create(0, 2, 4, 6, 0, 2, 4, 6);
-        var odds = Vector256.Create(1, 3, 5, 7, 1, 3, 5, 7);
         fixed (ulong* src = source)
         fixed (uint* rec = records)
         fixed (ulong* dst = destination)
-        fixed (uint* factors = Factors)
         {
-            for (; x + 4 <= width; x += 4)
+            for (; x + 8 <= width; x += 8)
             {
-                var r = Sse2.LoadVector128((int*)(rec + x));
-                var q = Sse2.ShiftRightLogical(r, 26);
-                if (Sse41.TestZ(q, q))
-                {
-                    var e4 = Vector256.Create(EvidenceOps.Empty);
-                    Avx.Store(dst + x, e4);
-                    continue;
-                }
-
-                // Position in 1/128 px: dx, dy are the record's signed 13-bit fields in 1/32 px.
-                var dx = Sse2.ShiftRightArithmetic(Sse2.ShiftLeftLogical(r, 19), 19);
-                var dy = Sse2.ShiftRightArithmetic(Sse2.ShiftLeftLogical(r, 6), 19);
-                var px = Sse2.Add(Sse2.Add(Vector128.Create(x * 128), laneX), Sse2.ShiftLeftLogical(dx, 2));
-                var py = Sse2.Add(py0, Sse2.ShiftLeftLogical(dy, 2));
-                var sx = Sse41.Min(Sse41.Max(Sse2.ShiftRightArithmetic(Sse2.Add(px, c64), 7), Vector128<int>.Zero), maxX);
-                var sy = Sse41.Min(Sse41.Max(Sse2.ShiftRightArithmetic(Sse2.Add(py, c64), 7), Vector128<int>.Zero), maxY);
-                var e = Avx2.GatherVector256((long*)src, Sse2.Add(Sse41.MultiplyLow(sy, w), sx), 8).AsInt32();
-
-                // Low dwords: classes and weight 0; high dwords: weight 1 and the residual bytes.
-                var lo = Avx2.PermuteVar8x32(e, evens).GetLower();
-                var hi = Avx2.PermuteVar8x32(e, odds).GetLower();
-                var rx = Sse2.ShiftRightArithmetic(Sse2.ShiftLeftLogical(hi, 8), 24);
-                var ry = Sse2.ShiftRightArithmetic(hi, 24);
-
-                // The neighbour the residual points to, taken where its own residual puts it within half a pixel.
-                var tx = Sse41.Min(Sse41.Max(Sse2.ShiftRightArithmetic(Sse2.Add(Sse2.Subtract(px, rx), c64), 7), Vector128<int>.Zero), maxX);
-                var ty = Sse41.Min(Sse41.Max(Sse2.ShiftRightArithmetic(Sse2.Add(Sse2.Subtract(py, ry), c64), 7), Vector128<int>.Zero), maxY);
-                var moved = Sse2.Xor(Sse2.And(Sse2.CompareEqual(tx, sx), Sse2.CompareEqual(ty, sy)), Vector128<int>.AllBitsSet);
-                if (!Sse41.TestZ(moved, moved))
-                {
-                    var f = Avx2.GatherVector256((long*)src, Sse2.Add(Sse41.MultiplyLow(ty, w), tx), 8).AsInt32();
-                    var flo = Avx2.PermuteVar8x32(f, evens).GetLower();
-                    var fhi = Avx2.PermuteVar8x32(f, odds).GetLower();
-                    var fx = Sse2.ShiftRightArithmetic(Sse2.ShiftLeftLogical(fhi, 8), 24);
-                    var fy = Sse2.ShiftRightArithmetic(fhi, 24);
-                    var ex = Ssse3.Abs(Sse2.Subtract(Sse2.Add(Sse2.ShiftLeftLogical(tx, 7), fx), px)).AsInt32();
-                    var ey = Ssse3.Abs(Sse2.Subtract(Sse2.Add(Sse2.ShiftLeftLogical(ty, 7), fy), py)).AsInt32();
-                    var ok = Sse2.And(moved, Sse2.And(Sse2.CompareLessThan(ex, Vector128.Create(65)), Sse2.CompareLessThan(ey, Vector128.Create(65))));
-                    sx = Sse41.BlendVariable(sx, tx, ok);
-                    sy = Sse41.BlendVariable(sy, ty, ok);
-                    lo = Sse41.BlendVariable(lo, flo, ok);
-                    hi = Sse41.BlendVariable(hi, fhi, ok);
-                    rx = Sse41.BlendVariable(rx, fx, ok);
-                    ry = Sse41.BlendVariable(ry, fy, ok);
-                }
-
-                // Weights × factor[q] / 65536 (the product of a 16-bit weight and a factor ≤ 65536 fits 32 bits).
-                var factor = Avx2.GatherVector128((int*)factors, q, 4);
-                var w0 = Sse2.ShiftRightLogical(Sse41.MultiplyLow(Sse2.ShiftRightLogical(lo, 16), factor), 16);
-                var w1 = Sse2.ShiftRightLogical(Sse41.MultiplyLow(Sse2.And(hi, lowHalf), factor), 16);
-                var nrx = Sse41.Min(Sse41.Max(Sse2.Subtract(Sse2.Add(Sse2.ShiftLeftLogical(sx, 7), rx), px), resMin), resMax);
-                var nry = Sse41.Min(Sse41.Max(Sse2.Subtract(Sse2.Add(Sse2.ShiftLeftLogical(sy, 7), ry), py), resMin), resMax);
-                var newLo = Sse2.Or(Sse2.And(lo, lowHalf), Sse2.ShiftLeftLogical(w0, 16));
-                var newHi = Sse2.Or(Sse2.Or(w1, Sse2.ShiftLeftLogical(Sse2.And(nrx, byteMask), 16)), Sse2.ShiftLeftLogical(nry, 24));
-
-                // Records with q = 0 carry nothing.
-                var none = Sse2.CompareEqual(q, Vector128<int>.Zero);
-                newLo = Sse41.BlendVariable(newLo, empty, none);
-                newHi = Sse2.AndNot(none, newHi);
-                Sse2.Store((int*)(dst + x), Sse2.UnpackLow(newLo, newHi));
-                Sse2.Store((int*)(dst + x + 2), Sse2.UnpackHigh(newLo, newHi));
+                Carry8(src, Avx.LoadVector256((int*)(rec + x)), x, y, width, height, out var lo, out var hi);
+                EvidenceVectors.Store(dst + x, lo, hi);
             }
         }
 
         return x;
     }
+
+    /// <summary>
+    /// <see cref="Carry(ref ulong, uint, int, int, int, int)"/> for pixels <paramref name="x"/> … x + 7 of row
+    /// <paramref name="y"/> with AVX2, bit for bit: <paramref name="records"/> are their records, the result is their
+    /// evidence split into lo and hi halves (<see cref="EvidenceVectors"/>). <paramref name="source"/> points to the
+    /// width × height source pixels; every index is clamped into the frame.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static unsafe void Carry8(ulong* source, Vector256<int> records, int x, int y, int width, int height, out Vector256<int> lo, out Vector256<int> hi)
+    {
+        var q = Avx2.ShiftRightLogical(records, 26);
+        if (Avx.TestZ(q, q))
+        {
+            lo = Vector256.Create((int)EvidenceOps.Empty);
+            hi = Vector256<int>.Zero;
+            return;
+        }
+
+        var maxX = Vector256.Create(width - 1);
+        var maxY = Vector256.Create(height - 1);
+        var w = Vector256.Create(width);
+        var c64 = Vector256.Create(64);
+
+        // Position in 1/128 px: dx, dy are the record's signed 13-bit fields in 1/32 px.
+        var dx = Avx2.ShiftRightArithmetic(Avx2.ShiftLeftLogical(records, 19), 19);
+        var dy = Avx2.ShiftRightArithmetic(Avx2.ShiftLeftLogical(records, 6), 19);
+        var px = Avx2.Add(Avx2.Add(Vector256.Create(x * 128), Vector256.Create(0, 128, 256, 384, 512, 640, 768, 896)), Avx2.ShiftLeftLogical(dx, 2));
+        var py = Avx2.Add(Vector256.Create(y * 128), Avx2.ShiftLeftLogical(dy, 2));
+        var sx = Avx2.Min(Avx2.Max(Avx2.ShiftRightArithmetic(Avx2.Add(px, c64), 7), Vector256<int>.Zero), maxX);
+        var sy = Avx2.Min(Avx2.Max(Avx2.ShiftRightArithmetic(Avx2.Add(py, c64), 7), Vector256<int>.Zero), maxY);
+        var s = Avx2.Add(Avx2.MultiplyLow(sy, w), sx);
+        EvidenceVectors.Split(Avx2.GatherVector256((long*)source, s.GetLower(), 8), Avx2.GatherVector256((long*)source, s.GetUpper(), 8), out var elo, out var ehi);
+        var rx = Avx2.ShiftRightArithmetic(Avx2.ShiftLeftLogical(ehi, 8), 24);
+        var ry = Avx2.ShiftRightArithmetic(ehi, 24);
+
+        // The neighbour the residual points to, taken where its own residual puts it within half a pixel.
+        var tx = Avx2.Min(Avx2.Max(Avx2.ShiftRightArithmetic(Avx2.Add(Avx2.Subtract(px, rx), c64), 7), Vector256<int>.Zero), maxX);
+        var ty = Avx2.Min(Avx2.Max(Avx2.ShiftRightArithmetic(Avx2.Add(Avx2.Subtract(py, ry), c64), 7), Vector256<int>.Zero), maxY);
+        var moved = Avx2.AndNot(Avx2.And(Avx2.CompareEqual(tx, sx), Avx2.CompareEqual(ty, sy)), Vector256<int>.AllBitsSet);
+        if (!Avx.TestZ(moved, moved))
+        {
+            var t = Avx2.Add(Avx2.MultiplyLow(ty, w), tx);
+            EvidenceVectors.Split(Avx2.GatherVector256((long*)source, t.GetLower(), 8), Avx2.GatherVector256((long*)source, t.GetUpper(), 8), out var flo, out var fhi);
+            var fx = Avx2.ShiftRightArithmetic(Avx2.ShiftLeftLogical(fhi, 8), 24);
+            var fy = Avx2.ShiftRightArithmetic(fhi, 24);
+            var ex = Avx2.Abs(Avx2.Subtract(Avx2.Add(Avx2.ShiftLeftLogical(tx, 7), fx), px)).AsInt32();
+            var ey = Avx2.Abs(Avx2.Subtract(Avx2.Add(Avx2.ShiftLeftLogical(ty, 7), fy), py)).AsInt32();
+            var near = Vector256.Create(65);
+            var ok = Avx2.And(moved, Avx2.And(Avx2.CompareGreaterThan(near, ex), Avx2.CompareGreaterThan(near, ey)));
+            sx = Avx2.BlendVariable(sx, tx, ok);
+            sy = Avx2.BlendVariable(sy, ty, ok);
+            elo = Avx2.BlendVariable(elo, flo, ok);
+            ehi = Avx2.BlendVariable(ehi, fhi, ok);
+            rx = Avx2.BlendVariable(rx, fx, ok);
+            ry = Avx2.BlendVariable(ry, fy, ok);
+        }
+
+        // Weights × factor[q] / 65536 (the product of a 16-bit weight and a factor ≤ 65536 fits 32 bits unsigned).
+        var lowHalf = Vector256.Create(0xFFFF);
+        var factor = Factor(q);
+        var w0 = Avx2.ShiftRightLogical(Avx2.MultiplyLow(Avx2.ShiftRightLogical(elo, 16), factor), 16);
+        var w1 = Avx2.ShiftRightLogical(Avx2.MultiplyLow(Avx2.And(ehi, lowHalf), factor), 16);
+        var resMin = Vector256.Create(-127);
+        var resMax = Vector256.Create(127);
+        var nrx = Avx2.Min(Avx2.Max(Avx2.Subtract(Avx2.Add(Avx2.ShiftLeftLogical(sx, 7), rx), px), resMin), resMax);
+        var nry = Avx2.Min(Avx2.Max(Avx2.Subtract(Avx2.Add(Avx2.ShiftLeftLogical(sy, 7), ry), py), resMin), resMax);
+        lo = Avx2.Or(Avx2.And(elo, lowHalf), Avx2.ShiftLeftLogical(w0, 16));
+        hi = Avx2.Or(Avx2.Or(w1, Avx2.ShiftLeftLogical(Avx2.And(nrx, Vector256.Create(0xFF)), 16)), Avx2.ShiftLeftLogical(nry, 24));
+
+        // Records with q = 0 carry nothing.
+        var none = Avx2.CompareEqual(q, Vector256<int>.Zero);
+        lo = Avx2.BlendVariable(lo, Vector256.Create((int)EvidenceOps.Empty), none);
+        hi = Avx2.AndNot(none, hi);
+    }
+
+    /// <summary>
+    /// The scale factor of weight q, round(q · 65536 / 63), without a table: 65536 = 63 · 1040 + 16, so it is
+    /// q · 1040 + round(16q / 63), and round(16q / 63) = ⌊(16q + 31) / 63⌋ = ⌊(16q + 31) · 1041 / 65536⌋ for q ≤ 63
+    /// (tested against the table for every q).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static Vector256<int> Factor(Vector256<int> q) =>
+        Avx2.Add(
+            Avx2.MultiplyLow(q, Vector256.Create(1040)),
+            Avx2.ShiftRightLogical(Avx2.MultiplyLow(Avx2.Add(Avx2.ShiftLeftLogical(q, 4), Vector256.Create(31)), Vector256.Create(1041)), 16));
+
+    /// <summary>The scale factor of weight q as the scalar path looks it up.</summary>
+    internal static uint FactorOf(uint q) => Factors[q];
 
     private static uint[] MakeFactors()
     {
