@@ -171,24 +171,15 @@ internal readonly struct CarryObserveOp(
         fixed (uint* stored = _stored)
         {
             int row = y * w;
+            if (!carried)
+            {
+                Warp.CarryRowOrEmpty(_previous, _records, y, w, _height, _state.AsSpan(row, w));
+            }
+
             for (; x + 8 <= w; x += 8)
             {
                 int i = row + x;
-                Vector256<int> lo, hi;
-                if (carried)
-                {
-                    EvidenceVectors.Load(state + i, out lo, out hi);
-                }
-                else if (records is null)
-                {
-                    lo = Vector256.Create((int)EvidenceOps.Empty);
-                    hi = Vector256<int>.Zero;
-                }
-                else
-                {
-                    Warp.Carry8(previous, Avx.LoadVector256((int*)(records + i)), x, y, w, _height, out lo, out hi);
-                }
-
+                EvidenceVectors.Load(state + i, out var lo, out var hi);
                 var obs = Avx.LoadVector256((int*)(observations + i));
                 EvidenceVectors.AddObservation(ref lo, ref hi, obs, scale);
                 EvidenceVectors.Store(state + i, lo, hi);
@@ -285,20 +276,11 @@ internal readonly struct BackwardOp(
         fixed (uint* causal = _causal)
         {
             int row = y * w;
+            Warp.CarryRowOrEmpty(_next, _records, y, w, h, _current.AsSpan(row, w));
             for (; x + 8 <= w; x += 8)
             {
                 int i = row + x;
-                Vector256<int> lo, hi;
-                if (records is null)
-                {
-                    lo = Vector256.Create((int)EvidenceOps.Empty);
-                    hi = Vector256<int>.Zero;
-                }
-                else
-                {
-                    Warp.Carry8(next, Avx.LoadVector256((int*)(records + i)), x, y, w, h, out lo, out hi);
-                }
-
+                EvidenceVectors.Load(current + i, out var lo, out var hi);
                 var obs = Avx.LoadVector256((int*)(observations + i));
                 if (!output.IsEmpty)
                 {

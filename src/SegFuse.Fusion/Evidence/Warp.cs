@@ -133,7 +133,7 @@ internal static class Warp
     /// <summary>
     /// <see cref="Carry(ref ulong, uint, int, int, int, int)"/> for every pixel of row <paramref name="y"/>: carries
     /// <paramref name="source"/> (width × height) along <paramref name="records"/> (the row's records) into
-    /// <paramref name="destination"/> (the row). With AVX2 eight pixels at a time (<see cref="Carry8"/>); the result is
+    /// <paramref name="destination"/> (the row). With AVX2 eight pixels at a time; the result is
     /// bit for bit that of the scalar loop.
     /// </summary>
     public static void CarryRow(ReadOnlySpan<ulong> source, ReadOnlySpan<uint> records, int y, int width, int height, Span<ulong> destination)
@@ -172,96 +172,103 @@ internal static class Warp
         }
     }
 
-    /// <summary>Eight pixels per step; returns where the scalar tail starts.</summary>
+    /// <summary>
+    /// Eight pixels per step; returns where the scalar tail starts. The evidence is gathered as 64-bit lanes, four
+    /// at a time, and split into 32-bit halves lo (classes, weight 0) and hi (weight 1, residual) of eight lanes
+    /// (<see cref="EvidenceVectors"/>); every index is clamped into the frame.
+    /// </summary>
     private static unsafe int CarryRowAvx2(ReadOnlySpan<ulong> source, ReadOnlySpan<uint> records, int y, int width, int height, Span<ulong> destination)
     {
         int x = 0;
+        var lane = Vector256.Create(0, 1, 2, 3, 4, 5, 6, 7);
+        var laneX = Avx2.ShiftLeftLogical(lane, 7);
+        var py0 = Vector256.Create(y * 128);
+        var maxX = Vector256.Create(width - 1);
+        var maxY = Vector256.Create(height - 1);
+        var w = Vector256.Create(width);
+        var c64 = Vector256.Create(64);
+        var near = Vector256.Create(65);
+        var lowHalf = Vector256.Create(0xFFFF);
+        var byteMask = Vector256.Create(0xFF);
+        var resMin = Vector256.Create(-127);
+        var resMax = Vector256.Create(127);
+        var empty = Vector256.Create((int)EvidenceOps.Empty);
         fixed (ulong* src = source)
         fixed (uint* rec = records)
         fixed (ulong* dst = destination)
         {
             for (; x + 8 <= width; x += 8)
             {
-                Carry8(src, Avx.LoadVector256((int*)(rec + x)), x, y, width, height, out var lo, out var hi);
-                EvidenceVectors.Store(dst + x, lo, hi);
+                var r = Avx.LoadVector256((int*)(rec + x));
+                var q = Avx2.ShiftRightLogical(r, 26);
+                if (Avx.TestZ(q, q))
+                {
+                    EvidenceVectors.Store(dst + x, empty, Vector256<int>.Zero);
+                    continue;
+                }
+
+                // Position in 1/128 px: dx, dy are the record's signed 13-bit fields in 1/32 px.
+                var dx = Avx2.ShiftRightArithmetic(Avx2.ShiftLeftLogical(r, 19), 19);
+                var dy = Avx2.ShiftRightArithmetic(Avx2.ShiftLeftLogical(r, 6), 19);
+                var px = Avx2.Add(Avx2.Add(Vector256.Create(x * 128), laneX), Avx2.ShiftLeftLogical(dx, 2));
+                var py = Avx2.Add(py0, Avx2.ShiftLeftLogical(dy, 2));
+                var sx = Avx2.Min(Avx2.Max(Avx2.ShiftRightArithmetic(Avx2.Add(px, c64), 7), Vector256<int>.Zero), maxX);
+                var sy = Avx2.Min(Avx2.Max(Avx2.ShiftRightArithmetic(Avx2.Add(py, c64), 7), Vector256<int>.Zero), maxY);
+                var s = Avx2.Add(Avx2.MultiplyLow(sy, w), sx);
+
+                // Where the eight source pixels are consecutive (a smooth flow that rounds the same way), two plain
+                // loads replace the gathers.
+                int s0 = s.ToScalar();
+                Vector256<int> lo, hi;
+                if (Avx.MoveMask(Avx2.CompareEqual(s, Avx2.Add(Vector256.Create(s0), lane)).AsSingle()) == 0xFF)
+                {
+                    EvidenceVectors.Load(src + s0, out lo, out hi);
+                }
+                else
+                {
+                    EvidenceVectors.Split(Avx2.GatherVector256((long*)src, s.GetLower(), 8), Avx2.GatherVector256((long*)src, s.GetUpper(), 8), out lo, out hi);
+                }
+
+                var rx = Avx2.ShiftRightArithmetic(Avx2.ShiftLeftLogical(hi, 8), 24);
+                var ry = Avx2.ShiftRightArithmetic(hi, 24);
+
+                // The neighbour the residual points to, taken where its own residual puts it within half a pixel.
+                var tx = Avx2.Min(Avx2.Max(Avx2.ShiftRightArithmetic(Avx2.Add(Avx2.Subtract(px, rx), c64), 7), Vector256<int>.Zero), maxX);
+                var ty = Avx2.Min(Avx2.Max(Avx2.ShiftRightArithmetic(Avx2.Add(Avx2.Subtract(py, ry), c64), 7), Vector256<int>.Zero), maxY);
+                var moved = Avx2.AndNot(Avx2.And(Avx2.CompareEqual(tx, sx), Avx2.CompareEqual(ty, sy)), Vector256<int>.AllBitsSet);
+                if (!Avx.TestZ(moved, moved))
+                {
+                    var t = Avx2.Add(Avx2.MultiplyLow(ty, w), tx);
+                    EvidenceVectors.Split(Avx2.GatherVector256((long*)src, t.GetLower(), 8), Avx2.GatherVector256((long*)src, t.GetUpper(), 8), out var flo, out var fhi);
+                    var fx = Avx2.ShiftRightArithmetic(Avx2.ShiftLeftLogical(fhi, 8), 24);
+                    var fy = Avx2.ShiftRightArithmetic(fhi, 24);
+                    var ex = Avx2.Abs(Avx2.Subtract(Avx2.Add(Avx2.ShiftLeftLogical(tx, 7), fx), px)).AsInt32();
+                    var ey = Avx2.Abs(Avx2.Subtract(Avx2.Add(Avx2.ShiftLeftLogical(ty, 7), fy), py)).AsInt32();
+                    var ok = Avx2.And(moved, Avx2.And(Avx2.CompareGreaterThan(near, ex), Avx2.CompareGreaterThan(near, ey)));
+                    sx = Avx2.BlendVariable(sx, tx, ok);
+                    sy = Avx2.BlendVariable(sy, ty, ok);
+                    lo = Avx2.BlendVariable(lo, flo, ok);
+                    hi = Avx2.BlendVariable(hi, fhi, ok);
+                    rx = Avx2.BlendVariable(rx, fx, ok);
+                    ry = Avx2.BlendVariable(ry, fy, ok);
+                }
+
+                // Weights × factor[q] / 65536 (the product of a 16-bit weight and a factor ≤ 65536 fits 32 bits unsigned).
+                var factor = Factor(q);
+                var w0 = Avx2.ShiftRightLogical(Avx2.MultiplyLow(Avx2.ShiftRightLogical(lo, 16), factor), 16);
+                var w1 = Avx2.ShiftRightLogical(Avx2.MultiplyLow(Avx2.And(hi, lowHalf), factor), 16);
+                var nrx = Avx2.Min(Avx2.Max(Avx2.Subtract(Avx2.Add(Avx2.ShiftLeftLogical(sx, 7), rx), px), resMin), resMax);
+                var nry = Avx2.Min(Avx2.Max(Avx2.Subtract(Avx2.Add(Avx2.ShiftLeftLogical(sy, 7), ry), py), resMin), resMax);
+                lo = Avx2.Or(Avx2.And(lo, lowHalf), Avx2.ShiftLeftLogical(w0, 16));
+                hi = Avx2.Or(Avx2.Or(w1, Avx2.ShiftLeftLogical(Avx2.And(nrx, byteMask), 16)), Avx2.ShiftLeftLogical(nry, 24));
+
+                // Records with q = 0 carry nothing.
+                var none = Avx2.CompareEqual(q, Vector256<int>.Zero);
+                EvidenceVectors.Store(dst + x, Avx2.BlendVariable(lo, empty, none), Avx2.AndNot(none, hi));
             }
         }
 
         return x;
-    }
-
-    /// <summary>
-    /// <see cref="Carry(ref ulong, uint, int, int, int, int)"/> for pixels <paramref name="x"/> … x + 7 of row
-    /// <paramref name="y"/> with AVX2, bit for bit: <paramref name="records"/> are their records, the result is their
-    /// evidence split into lo and hi halves (<see cref="EvidenceVectors"/>). <paramref name="source"/> points to the
-    /// width × height source pixels; every index is clamped into the frame.
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static unsafe void Carry8(ulong* source, Vector256<int> records, int x, int y, int width, int height, out Vector256<int> lo, out Vector256<int> hi)
-    {
-        var q = Avx2.ShiftRightLogical(records, 26);
-        if (Avx.TestZ(q, q))
-        {
-            lo = Vector256.Create((int)EvidenceOps.Empty);
-            hi = Vector256<int>.Zero;
-            return;
-        }
-
-        var maxX = Vector256.Create(width - 1);
-        var maxY = Vector256.Create(height - 1);
-        var w = Vector256.Create(width);
-        var c64 = Vector256.Create(64);
-
-        // Position in 1/128 px: dx, dy are the record's signed 13-bit fields in 1/32 px.
-        var dx = Avx2.ShiftRightArithmetic(Avx2.ShiftLeftLogical(records, 19), 19);
-        var dy = Avx2.ShiftRightArithmetic(Avx2.ShiftLeftLogical(records, 6), 19);
-        var px = Avx2.Add(Avx2.Add(Vector256.Create(x * 128), Vector256.Create(0, 128, 256, 384, 512, 640, 768, 896)), Avx2.ShiftLeftLogical(dx, 2));
-        var py = Avx2.Add(Vector256.Create(y * 128), Avx2.ShiftLeftLogical(dy, 2));
-        var sx = Avx2.Min(Avx2.Max(Avx2.ShiftRightArithmetic(Avx2.Add(px, c64), 7), Vector256<int>.Zero), maxX);
-        var sy = Avx2.Min(Avx2.Max(Avx2.ShiftRightArithmetic(Avx2.Add(py, c64), 7), Vector256<int>.Zero), maxY);
-        var s = Avx2.Add(Avx2.MultiplyLow(sy, w), sx);
-        EvidenceVectors.Split(Avx2.GatherVector256((long*)source, s.GetLower(), 8), Avx2.GatherVector256((long*)source, s.GetUpper(), 8), out var elo, out var ehi);
-        var rx = Avx2.ShiftRightArithmetic(Avx2.ShiftLeftLogical(ehi, 8), 24);
-        var ry = Avx2.ShiftRightArithmetic(ehi, 24);
-
-        // The neighbour the residual points to, taken where its own residual puts it within half a pixel.
-        var tx = Avx2.Min(Avx2.Max(Avx2.ShiftRightArithmetic(Avx2.Add(Avx2.Subtract(px, rx), c64), 7), Vector256<int>.Zero), maxX);
-        var ty = Avx2.Min(Avx2.Max(Avx2.ShiftRightArithmetic(Avx2.Add(Avx2.Subtract(py, ry), c64), 7), Vector256<int>.Zero), maxY);
-        var moved = Avx2.AndNot(Avx2.And(Avx2.CompareEqual(tx, sx), Avx2.CompareEqual(ty, sy)), Vector256<int>.AllBitsSet);
-        if (!Avx.TestZ(moved, moved))
-        {
-            var t = Avx2.Add(Avx2.MultiplyLow(ty, w), tx);
-            EvidenceVectors.Split(Avx2.GatherVector256((long*)source, t.GetLower(), 8), Avx2.GatherVector256((long*)source, t.GetUpper(), 8), out var flo, out var fhi);
-            var fx = Avx2.ShiftRightArithmetic(Avx2.ShiftLeftLogical(fhi, 8), 24);
-            var fy = Avx2.ShiftRightArithmetic(fhi, 24);
-            var ex = Avx2.Abs(Avx2.Subtract(Avx2.Add(Avx2.ShiftLeftLogical(tx, 7), fx), px)).AsInt32();
-            var ey = Avx2.Abs(Avx2.Subtract(Avx2.Add(Avx2.ShiftLeftLogical(ty, 7), fy), py)).AsInt32();
-            var near = Vector256.Create(65);
-            var ok = Avx2.And(moved, Avx2.And(Avx2.CompareGreaterThan(near, ex), Avx2.CompareGreaterThan(near, ey)));
-            sx = Avx2.BlendVariable(sx, tx, ok);
-            sy = Avx2.BlendVariable(sy, ty, ok);
-            elo = Avx2.BlendVariable(elo, flo, ok);
-            ehi = Avx2.BlendVariable(ehi, fhi, ok);
-            rx = Avx2.BlendVariable(rx, fx, ok);
-            ry = Avx2.BlendVariable(ry, fy, ok);
-        }
-
-        // Weights × factor[q] / 65536 (the product of a 16-bit weight and a factor ≤ 65536 fits 32 bits unsigned).
-        var lowHalf = Vector256.Create(0xFFFF);
-        var factor = Factor(q);
-        var w0 = Avx2.ShiftRightLogical(Avx2.MultiplyLow(Avx2.ShiftRightLogical(elo, 16), factor), 16);
-        var w1 = Avx2.ShiftRightLogical(Avx2.MultiplyLow(Avx2.And(ehi, lowHalf), factor), 16);
-        var resMin = Vector256.Create(-127);
-        var resMax = Vector256.Create(127);
-        var nrx = Avx2.Min(Avx2.Max(Avx2.Subtract(Avx2.Add(Avx2.ShiftLeftLogical(sx, 7), rx), px), resMin), resMax);
-        var nry = Avx2.Min(Avx2.Max(Avx2.Subtract(Avx2.Add(Avx2.ShiftLeftLogical(sy, 7), ry), py), resMin), resMax);
-        lo = Avx2.Or(Avx2.And(elo, lowHalf), Avx2.ShiftLeftLogical(w0, 16));
-        hi = Avx2.Or(Avx2.Or(w1, Avx2.ShiftLeftLogical(Avx2.And(nrx, Vector256.Create(0xFF)), 16)), Avx2.ShiftLeftLogical(nry, 24));
-
-        // Records with q = 0 carry nothing.
-        var none = Avx2.CompareEqual(q, Vector256<int>.Zero);
-        lo = Avx2.BlendVariable(lo, Vector256.Create((int)EvidenceOps.Empty), none);
-        hi = Avx2.AndNot(none, hi);
     }
 
     /// <summary>

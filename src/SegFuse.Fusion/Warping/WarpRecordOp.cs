@@ -226,6 +226,7 @@ internal readonly struct WarpRecordOp : IRowOperation
         int rowBase = y * w;
         int inFrame = 0, failed = 0;
         var lane = Vector256.Create(0f, 1f, 2f, 3f, 4f, 5f, 6f, 7f);
+        var iota = Vector256.Create(0, 1, 2, 3, 4, 5, 6, 7);
         var half = Vector256.Create(0.5f);
         var minusHalf = Vector256.Create(-0.5f);
         var maxX = Vector256.Create(w - 0.5f);
@@ -282,9 +283,20 @@ internal readonly struct WarpRecordOp : IRowOperation
                 var fail = Vector256<float>.Zero;
                 if (consistency)
                 {
-                    var s2 = Avx2.ShiftLeftLogical(s, 1);
-                    var ou = Avx2.GatherVector256(o, s2, 4);
-                    var ov = Avx2.GatherVector256(o + 1, s2, 4);
+                    // Where the eight source pixels are consecutive (smooth flow), one plain load replaces the gathers.
+                    Vector256<float> ou, ov;
+                    int s0 = s.ToScalar();
+                    if (Avx.MoveMask(Avx2.CompareEqual(s, Avx2.Add(Vector256.Create(s0), iota)).AsSingle()) == 0xFF)
+                    {
+                        (ou, ov) = Load8(o + (2 * s0));
+                    }
+                    else
+                    {
+                        var s2 = Avx2.ShiftLeftLogical(s, 1);
+                        ou = Avx2.GatherVector256(o, s2, 4);
+                        ov = Avx2.GatherVector256(o + 1, s2, 4);
+                    }
+
                     var cu = Avx.Add(u, ou);
                     var cv = Avx.Add(v, ov);
                     var lhs = Avx.Add(Avx.Multiply(cu, cu), Avx.Multiply(cv, cv));
@@ -306,13 +318,11 @@ internal readonly struct WarpRecordOp : IRowOperation
                     var fyv = Avx.Subtract(cy, Avx.ConvertToVector256Single(y0));
                     var r0 = Avx2.And(Avx2.Add(Avx2.MultiplyLow(y0, width), x0), inside.AsInt32());
                     var r1 = Avx2.Add(r0, Avx2.AndNot(Avx2.CompareEqual(y0, lastY), width));
-                    var top = Avx2.GatherVector256((int*)sg, r0, 1);
-                    var bottom = Avx2.GatherVector256((int*)sg, r1, 1);
                     var atRight = Avx2.CompareEqual(x0, lastX);
-                    var a = Avx2.And(top, byteMask);
-                    var b = Avx2.BlendVariable(Avx2.And(Avx2.ShiftRightLogical(top, 8), byteMask), a, atRight);
-                    var c = Avx2.And(bottom, byteMask);
-                    var e = Avx2.BlendVariable(Avx2.And(Avx2.ShiftRightLogical(bottom, 8), byteMask), c, atRight);
+                    var (a, b) = Pairs(sg, r0, iota, byteMask);
+                    var (c, e) = Pairs(sg, r1, iota, byteMask);
+                    b = Avx2.BlendVariable(b, a, atRight);
+                    e = Avx2.BlendVariable(e, c, atRight);
                     var fa = Avx.ConvertToVector256Single(a);
                     var fc = Avx.ConvertToVector256Single(c);
                     var t = Avx.Add(fa, Avx.Multiply(fx, Avx.Subtract(Avx.ConvertToVector256Single(b), fa)));
@@ -364,6 +374,23 @@ internal readonly struct WarpRecordOp : IRowOperation
             _failed[y] = failed;
             InvokeScalar(y, x);
         }
+    }
+
+    /// <summary>
+    /// The grey levels at <paramref name="index"/> and at index + 1 of eight lanes: one 4-byte gather per lane, or two
+    /// 8-byte loads where the indices are consecutive. Reads up to 4 bytes past the last index (<see cref="GreyPadding"/>).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe (Vector256<int> At, Vector256<int> Next) Pairs(byte* grey, Vector256<int> index, Vector256<int> iota, Vector256<int> byteMask)
+    {
+        int i0 = index.ToScalar();
+        if (Avx.MoveMask(Avx2.CompareEqual(index, Avx2.Add(Vector256.Create(i0), iota)).AsSingle()) == 0xFF)
+        {
+            return (Avx2.ConvertToVector256Int32(grey + i0), Avx2.ConvertToVector256Int32(grey + i0 + 1));
+        }
+
+        var g = Avx2.GatherVector256((int*)grey, index, 1);
+        return (Avx2.And(g, byteMask), Avx2.And(Avx2.ShiftRightLogical(g, 8), byteMask));
     }
 
     /// <summary>Loads u0 v0 … u7 v7 and returns (u0 … u7, v0 … v7).</summary>
