@@ -193,6 +193,8 @@ internal static class Warp
         var resMin = Vector256.Create(-127);
         var resMax = Vector256.Create(127);
         var empty = Vector256.Create((int)EvidenceOps.Empty);
+        var one = Vector256.Create(1);
+        int n = width * height;
         fixed (ulong* src = source)
         fixed (uint* rec = records)
         fixed (ulong* dst = destination)
@@ -220,7 +222,8 @@ internal static class Warp
                 // loads replace the gathers.
                 int s0 = s.ToScalar();
                 Vector256<int> lo, hi;
-                if (Avx.MoveMask(Avx2.CompareEqual(s, Avx2.Add(Vector256.Create(s0), lane)).AsSingle()) == 0xFF)
+                bool consecutive = Avx.MoveMask(Avx2.CompareEqual(s, Avx2.Add(Vector256.Create(s0), lane)).AsSingle()) == 0xFF;
+                if (consecutive)
                 {
                     EvidenceVectors.Load(src + s0, out lo, out hi);
                 }
@@ -238,8 +241,40 @@ internal static class Warp
                 var moved = Avx2.AndNot(Avx2.And(Avx2.CompareEqual(tx, sx), Avx2.CompareEqual(ty, sy)), Vector256<int>.AllBitsSet);
                 if (!Avx.TestZ(moved, moved))
                 {
-                    var t = Avx2.Add(Avx2.MultiplyLow(ty, w), tx);
-                    EvidenceVectors.Split(Avx2.GatherVector256((long*)src, t.GetLower(), 8), Avx2.GatherVector256((long*)src, t.GetUpper(), 8), out var flo, out var fhi);
+                    Vector256<int> flo, fhi;
+                    if (consecutive && s0 > width && s0 + width + 8 < n)
+                    {
+                        // The neighbours are one pixel away in x and/or y (|residual| < 1 px) from consecutive source
+                        // pixels: per row above, at and below the source row that some lane moves to, load the eight
+                        // pixels shifted left, unshifted and shifted right and pick per lane.
+                        var ddx = Avx2.Subtract(tx, sx);
+                        var ddy = Avx2.Subtract(ty, sy);
+                        var left = Avx2.CompareEqual(ddx, Vector256<int>.AllBitsSet);
+                        var right = Avx2.CompareEqual(ddx, one);
+                        flo = lo;
+                        fhi = hi;
+                        for (int dr = -1; dr <= 1; dr++)
+                        {
+                            var inRow = Avx2.And(moved, Avx2.CompareEqual(ddy, Vector256.Create(dr)));
+                            if (!Avx.TestZ(inRow, inRow))
+                            {
+                                ulong* b = src + s0 + (dr * width);
+                                EvidenceVectors.Load(b - 1, out var llo, out var lhi);
+                                EvidenceVectors.Load(b, out var clo, out var chi);
+                                EvidenceVectors.Load(b + 1, out var rlo, out var rhi);
+                                var rowLo = Avx2.BlendVariable(Avx2.BlendVariable(clo, llo, left), rlo, right);
+                                var rowHi = Avx2.BlendVariable(Avx2.BlendVariable(chi, lhi, left), rhi, right);
+                                flo = Avx2.BlendVariable(flo, rowLo, inRow);
+                                fhi = Avx2.BlendVariable(fhi, rowHi, inRow);
+                            }
+                        }
+                    }
+                    else
+                    {
+                        var t = Avx2.Add(Avx2.MultiplyLow(ty, w), tx);
+                        EvidenceVectors.Split(Avx2.GatherVector256((long*)src, t.GetLower(), 8), Avx2.GatherVector256((long*)src, t.GetUpper(), 8), out flo, out fhi);
+                    }
+
                     var fx = Avx2.ShiftRightArithmetic(Avx2.ShiftLeftLogical(fhi, 8), 24);
                     var fy = Avx2.ShiftRightArithmetic(fhi, 24);
                     var ex = Avx2.Abs(Avx2.Subtract(Avx2.Add(Avx2.ShiftLeftLogical(tx, 7), fx), px)).AsInt32();
