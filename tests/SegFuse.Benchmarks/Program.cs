@@ -10,7 +10,7 @@ namespace SegFuse.Benchmarks;
 /// <c>make-score-data DIR FRAMES [WxH]</c> writes the scoring benchmark's data set (for tools/bench-score.sh).
 /// <c>media-memory [SMALL LARGE [WxH]]</c> measures the media commands' peak memory on short and long inputs.
 /// <c>flow-profile [DOWNSCALE [REPEATS]]</c> prints CPU and wall time of the parts of <c>segfuse flow</c>.
-/// <c>engine-profile [FRAMES [REPEATS]]</c> prints CPU and wall time per frame of the fusion engine alone (frames in memory).
+/// <c>engine-profile [FRAMES [REPEATS [WORKERS]]]</c> prints CPU and wall time per frame of the fusion engine alone (frames in memory).
 /// <c>make-fusion-data - WxH FRAMES [SEED]</c> writes (once) a generator sequence in the sample layout and prints its folder;
 /// <c>fusion-table DIR [--plain]</c> prints the fusion mIoU/TC table for a sample folder.
 /// </summary>

@@ -14,7 +14,8 @@ namespace SegFuse.Benchmarks.Fusion;
 /// <summary>
 /// A separate measured run (not BenchmarkDotNet): the fusion engine alone on frames of the fusion benchmark's data set
 /// held in memory (labels, grey frames, both flows), so that no reading, decoding or writing is timed. Prints wall and
-/// CPU time per frame of each method. <c>dotnet run -c Release --project tests/SegFuse.Benchmarks -- engine-profile [FRAMES [REPEATS]]</c>.
+/// CPU time per frame of each method. <c>dotnet run -c Release --project tests/SegFuse.Benchmarks -- engine-profile [FRAMES [REPEATS [WORKERS]]]</c>
+/// (one worker: CPU time without the spinning of idle pool threads).
 /// </summary>
 internal static class EngineProfileRun
 {
@@ -23,6 +24,7 @@ internal static class EngineProfileRun
         var inv = CultureInfo.InvariantCulture;
         int frames = args.Length > 0 ? int.Parse(args[0], inv) : 48;
         int repeats = args.Length > 1 ? int.Parse(args[1], inv) : 3;
+        int workers = args.Length > 2 ? int.Parse(args[2], inv) : Environment.ProcessorCount;
         string dir = FusionDataset.Ensure(1280, 720, 90);
         var set = LabelSet.Load("cityscapes-trainids");
         var loaded = Load(dir, set, Math.Min(frames, 90));
@@ -34,7 +36,7 @@ internal static class EngineProfileRun
                 int emitted = 0;
                 var cpu0 = Process.GetCurrentProcess().TotalProcessorTime;
                 var wall = Stopwatch.StartNew();
-                var engine = new FusionEngine(1280, 720, classes, new FusionParameters { Method = method }, Environment.ProcessorCount, (_, _) => emitted++);
+                var engine = new FusionEngine(1280, 720, classes, new FusionParameters { Method = method }, workers, (_, _) => emitted++);
                 foreach (var f in loaded)
                 {
                     engine.Push(f);
