@@ -177,6 +177,7 @@ internal static class Warp
     /// at a time, and split into 32-bit halves lo (classes, weight 0) and hi (weight 1, residual) of eight lanes
     /// (<see cref="EvidenceVectors"/>); every index is clamped into the frame.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static unsafe int CarryRowAvx2(ReadOnlySpan<ulong> source, ReadOnlySpan<uint> records, int y, int width, int height, Span<ulong> destination)
     {
         int x = 0;

@@ -217,6 +217,7 @@ internal readonly struct WarpRecordOp : IRowOperation
     /// Eight pixels at a time with AVX2, then the row's tail (and the last pixel, whose right neighbour is missing)
     /// through the scalar loop. Lanes are pixels x … x + 7 of row y.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private unsafe void InvokeAvx2(int y)
     {
         int w = _width, h = _height;
@@ -380,7 +381,7 @@ internal readonly struct WarpRecordOp : IRowOperation
     /// The grey levels at <paramref name="index"/> and at index + 1 of eight lanes: one 4-byte gather per lane, or two
     /// 8-byte loads where the indices are consecutive. Reads up to 4 bytes past the last index (<see cref="GreyPadding"/>).
     /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    [MethodImpl(MethodImplOptions.AggressiveInlining | MethodImplOptions.AggressiveOptimization)]
     private static unsafe (Vector256<int> At, Vector256<int> Next) Pairs(byte* grey, Vector256<int> index, Vector256<int> iota, Vector256<int> byteMask)
     {
         int i0 = index.ToScalar();
@@ -394,7 +395,7 @@ internal readonly struct WarpRecordOp : IRowOperation
     }
 
     /// <summary>Loads u0 v0 … u7 v7 and returns (u0 … u7, v0 … v7).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    [MethodImpl(MethodImplOptions.AggressiveInlining | MethodImplOptions.AggressiveOptimization)]
     private static unsafe (Vector256<float> U, Vector256<float> V) Load8(float* p)
     {
         var lo = Avx.LoadVector256(p);
