@@ -33,6 +33,7 @@ internal sealed class FusionEngine
     private readonly FusionParameters _p;
     private readonly int _workers;
     private readonly Action<int, LabelMap> _emit;
+    private readonly LabelMapPool? _outputs;
     private readonly Stack<uint[]> _uintPool = new();
     private readonly Stack<byte[]> _bytePool = new();
     private readonly List<FrameRecord> _records = [];
@@ -54,7 +55,14 @@ internal sealed class FusionEngine
     private int _prevIndex = -1;
     private bool _hasState;
 
-    public FusionEngine(int width, int height, ClassMap classes, FusionParameters parameters, int workers, Action<int, LabelMap> emit)
+    /// <param name="width">Frame width.</param>
+    /// <param name="height">Frame height.</param>
+    /// <param name="classes">The label set's class indices.</param>
+    /// <param name="parameters">Method and parameters.</param>
+    /// <param name="workers">Threads for the per-row kernels.</param>
+    /// <param name="emit">Receives each fused map in frame order; the map is the receiver's (give it back to <paramref name="outputs"/> when done, if given).</param>
+    /// <param name="outputs">Where fused maps are rented from; null: a new map per frame.</param>
+    public FusionEngine(int width, int height, ClassMap classes, FusionParameters parameters, int workers, Action<int, LabelMap> emit, LabelMapPool? outputs = null)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(width);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(height);
@@ -70,6 +78,7 @@ internal sealed class FusionEngine
         _p = parameters;
         _workers = Math.Max(1, workers);
         _emit = emit;
+        _outputs = outputs;
         int n = width * height;
         _state = new ulong[n];
         _scratch = new ulong[n];
@@ -201,7 +210,7 @@ internal sealed class FusionEngine
         Stats.Frames++;
         Stats.FrameWeights[frame.Index] = frameWeight;
         uint obsScale = ObservationScale(frameWeight);
-        LabelMap? output = !offline && frame.Emit ? new LabelMap(_width, _height) : null;
+        LabelMap? output = !offline && frame.Emit ? RentOutput() : null;
         uint[]? stored = offline ? RentUInt() : null;
         var step = new CarryObserveOp(_state, _scratch, carry ? _bwRecords : null, obs, obsScale, output, stored, _classes, _width, _height, sampledRowsCarried: carry);
         ParallelRows.For(_height, in step, _workers);
@@ -289,7 +298,7 @@ internal sealed class FusionEngine
             {
                 var rec = _records[t - s];
                 bool isTop = t == top;
-                LabelMap? output = t < e && rec.Emit ? new LabelMap(_width, _height) : null;
+                LabelMap? output = t < e && rec.Emit ? RentOutput() : null;
                 var op = new BackwardOp(next, cur, isTop ? null : rec.Forward, rec.Observation, rec.ObservationScale, rec.Causal, output, _classes, _width, storeState: t > s);
                 ParallelRows.For(_height, in op, _workers);
                 if (output is not null)
@@ -395,6 +404,8 @@ internal sealed class FusionEngine
         grey.AsSpan(0, _width * _height).CopyTo(dst);
         return dst;
     }
+
+    private LabelMap RentOutput() => _outputs?.Rent() ?? new LabelMap(_width, _height);
 
     private uint[] RentUInt() => _uintPool.Count > 0 ? _uintPool.Pop() : new uint[_width * _height];
 

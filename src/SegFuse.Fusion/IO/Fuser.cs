@@ -164,6 +164,7 @@ public static class Fuser
         var (first, last) = parameters.ContextOf(firstWanted, lastWanted + 1, n);
 
         var writer = new LabelOutput(inputs.Labels, inputs.PredictionEncoding);
+        var maps = new LabelMapPool(set.Width, set.Height);
         using var queue = new BlockingCollection<(int Index, LabelMap Map)>(4);
         Exception? writeFailure = null;
         int written = 0;
@@ -174,6 +175,7 @@ public static class Fuser
                 foreach (var (index, map) in queue.GetConsumingEnumerable())
                 {
                     writer.Write(OutPath(index), map);
+                    maps.Return(map);
                     written++;
                     progress?.Report(skipped + written);
                 }
@@ -206,7 +208,7 @@ public static class Fuser
                 }
 
                 queue.Add((index, map), cancellationToken);
-            });
+            }, maps);
             foreach (var frame in set.Read(first, last, t => wanted[t], cancellationToken))
             {
                 cancellationToken.ThrowIfCancellationRequested();

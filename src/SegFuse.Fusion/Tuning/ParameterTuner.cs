@@ -133,7 +133,12 @@ public static class ParameterTuner
                 first = Math.Max(first, frames[0] - cap);
             }
 
-            var engine = new FusionEngine(set.Width, set.Height, set.Classes, p, options.Workers, (t, map) => acc.Add(gt[t], map, gtFiles[t], "fused"));
+            var maps = new LabelMapPool(set.Width, set.Height);
+            var engine = new FusionEngine(set.Width, set.Height, set.Classes, p, options.Workers, (t, map) =>
+            {
+                acc.Add(gt[t], map, gtFiles[t], "fused");
+                maps.Return(map);
+            }, maps);
             foreach (var frame in set.Read(first, last, wanted.Contains, cancellationToken))
             {
                 engine.Push(frame);

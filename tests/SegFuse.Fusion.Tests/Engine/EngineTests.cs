@@ -85,6 +85,37 @@ public class EngineTests
         }
     }
 
+    /// <summary>Reused output maps (given back as soon as they are read, as the writer does) hold nothing of the frames they held before.</summary>
+    [Theory]
+    [InlineData(FusionMethod.Offline)]
+    [InlineData(FusionMethod.Causal)]
+    public void Output_maps_from_a_pool_give_the_same_labels_as_new_ones(FusionMethod method)
+    {
+        var clip = Small.Value;
+        var p = new FusionParameters { Method = method };
+        var fresh = Run(clip.Frames(), p);
+        var pool = new LabelMapPool(clip.Width, clip.Height);
+        var pooled = new Dictionary<int, ushort[]>();
+        var maps = new HashSet<LabelMap>(ReferenceEqualityComparer.Instance);
+        var engine = new FusionEngine(clip.Width, clip.Height, new ClassMap(Set), p, 2, (t, map) =>
+        {
+            pooled.Add(t, map.Span.ToArray());
+            maps.Add(map);
+            pool.Return(map);
+        }, pool);
+        foreach (var f in clip.Frames())
+        {
+            engine.Push(f);
+        }
+
+        engine.Complete();
+        Assert.InRange(maps.Count, 1, 2);
+        for (int t = 0; t < clip.Count; t++)
+        {
+            Assert.True(fresh[t].Span.SequenceEqual(pooled[t]), $"frame {t} differs");
+        }
+    }
+
     [Fact]
     public void Causal_output_is_ready_when_its_frame_arrives_and_offline_memory_stays_within_the_window()
     {
