@@ -175,9 +175,9 @@ internal static class Warp
     /// <summary>
     /// Eight pixels per step; returns where the scalar tail starts. The evidence is gathered as 64-bit lanes, four
     /// at a time, and split into 32-bit halves lo (classes, weight 0) and hi (weight 1, residual) of eight lanes
-    /// (<see cref="EvidenceVectors"/>); every index is clamped into the frame.
+    /// (<see cref="EvidenceVectors"/>); every index is clamped into the frame. (Not compiled with AggressiveOptimization
+    /// as the warp-record loop is: the tiered, profile-guided code of this loop is 10–15 % faster in steady state.)
     /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static unsafe int CarryRowAvx2(ReadOnlySpan<ulong> source, ReadOnlySpan<uint> records, int y, int width, int height, Span<ulong> destination)
     {
         int x = 0;
