@@ -1,4 +1,3 @@
-using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 using SegFuse.Fusion.Evidence;
@@ -122,23 +121,21 @@ internal readonly struct CarryObserveOp(
 
     public void Invoke(int y)
     {
-        int x = 0;
-        if (Avx2.IsSupported && !Warp.ForceScalar)
-        {
-            x = InvokeAvx2(y);
-        }
-
         int w = _width;
         ReadOnlySpan<uint> obs = _observations.AsSpan(y * w, w);
         Span<ulong> state = _state.AsSpan(y * w, w);
         Span<ushort> output = _output is null ? default : _output.GetRowSpan(y);
         Span<uint> stored = _stored is null ? default : _stored.AsSpan(y * w, w);
         ReadOnlySpan<ushort> ids = _classes.IndexToId;
-        bool carried = _sampledRowsCarried && _records is not null && (y & 3) == 0;
-        ref ulong previous = ref MemoryMarshal.GetArrayDataReference(_previous);
+        if (!(_sampledRowsCarried && _records is not null && (y & 3) == 0))
+        {
+            Warp.CarryRowOrEmpty(_previous, _records, y, w, _height, state);
+        }
+
+        int x = Avx2.IsSupported && !Warp.ForceScalar ? AddAvx2(y) : 0;
         for (; x < w; x++)
         {
-            ulong e = carried ? state[x] : _records is null ? EvidenceOps.Empty : Warp.Carry(ref previous, _records[(y * w) + x], x, y, w, _height);
+            ulong e = state[x];
             uint o = obs[x];
             e = EvidenceOps.AddObservation(e, o, _scale);
             state[x] = e;
@@ -155,27 +152,19 @@ internal readonly struct CarryObserveOp(
         }
     }
 
-    /// <summary>Eight pixels per step: carry, add and write in registers; returns where the scalar tail starts.</summary>
-    private unsafe int InvokeAvx2(int y)
+    /// <summary>The loop above on eight pixels per step of the carried row (<see cref="EvidenceVectors"/>); returns where the scalar tail starts.</summary>
+    private unsafe int AddAvx2(int y)
     {
         int w = _width, x = 0;
-        bool carried = _sampledRowsCarried && _records is not null && (y & 3) == 0;
         ReadOnlySpan<ushort> ids = _classes.IndexToId;
         Span<ushort> output = _output is null ? default : _output.GetRowSpan(y);
         var scale = Vector256.Create((int)_scale);
         int* classes = stackalloc int[8];
-        fixed (ulong* previous = _previous)
         fixed (ulong* state = _state)
-        fixed (uint* records = _records)
         fixed (uint* observations = _observations)
         fixed (uint* stored = _stored)
         {
             int row = y * w;
-            if (!carried)
-            {
-                Warp.CarryRowOrEmpty(_previous, _records, y, w, _height, _state.AsSpan(row, w));
-            }
-
             for (; x + 8 <= w; x += 8)
             {
                 int i = row + x;
@@ -232,22 +221,18 @@ internal readonly struct BackwardOp(
 
     public void Invoke(int y)
     {
-        int x = 0;
-        if (Avx2.IsSupported && !Warp.ForceScalar)
-        {
-            x = InvokeAvx2(y);
-        }
-
         int w = _width, h = _next.Length / w;
         ReadOnlySpan<uint> obs = _observations.AsSpan(y * w, w);
         ReadOnlySpan<uint> causal = _causal.AsSpan(y * w, w);
         Span<ulong> cur = _current.AsSpan(y * w, w);
         Span<ushort> output = _output is null ? default : _output.GetRowSpan(y);
         ReadOnlySpan<ushort> ids = _classes.IndexToId;
-        ref ulong next = ref MemoryMarshal.GetArrayDataReference(_next);
+        Warp.CarryRowOrEmpty(_next, _records, y, w, h, cur);
+
+        int x = Avx2.IsSupported && !Warp.ForceScalar ? PickAndAddAvx2(y) : 0;
         for (; x < w; x++)
         {
-            ulong b = _records is null ? EvidenceOps.Empty : Warp.Carry(ref next, _records[(y * w) + x], x, y, w, h);
+            ulong b = cur[x];
             if (!output.IsEmpty)
             {
                 int c = EvidenceOps.ArgMaxOfSum(EvidenceOps.Dequantize(causal[x]), b);
@@ -261,22 +246,19 @@ internal readonly struct BackwardOp(
         }
     }
 
-    /// <summary>Eight pixels per step: carry, pick the label and add in registers; returns where the scalar tail starts.</summary>
-    private unsafe int InvokeAvx2(int y)
+    /// <summary>The loop above on eight pixels per step of the carried row (<see cref="EvidenceVectors"/>); returns where the scalar tail starts.</summary>
+    private unsafe int PickAndAddAvx2(int y)
     {
-        int w = _width, h = _next.Length / w, x = 0;
+        int w = _width, x = 0;
         ReadOnlySpan<ushort> ids = _classes.IndexToId;
         Span<ushort> output = _output is null ? default : _output.GetRowSpan(y);
         var scale = Vector256.Create((int)_scale);
         int* classes = stackalloc int[8];
-        fixed (ulong* next = _next)
         fixed (ulong* current = _current)
-        fixed (uint* records = _records)
         fixed (uint* observations = _observations)
         fixed (uint* causal = _causal)
         {
             int row = y * w;
-            Warp.CarryRowOrEmpty(_next, _records, y, w, h, _current.AsSpan(row, w));
             for (; x + 8 <= w; x += 8)
             {
                 int i = row + x;
