@@ -33,6 +33,13 @@ public sealed record FusionParameters
     public double MotionBoundaryWeight { get; init; } = 1;
 
     /// <summary>
+    /// Disocclusion fill: a pixel whose warp is rejected (typically a surface just uncovered by a moving object) takes
+    /// this fraction of the evidence carried into the nearest pixel of its row that moves the same way and lies on the
+    /// same visible surface (no image edge between them). 0 = off.
+    /// </summary>
+    public double DisocclusionFill { get; init; } = 0.5;
+
+    /// <summary>
     /// A frame where more than this fraction of in-frame pixels fail the photometric or consistency test is a cut:
     /// nothing is carried across it. From a third of this fraction up, the whole frame's carried evidence is trusted
     /// less and less.
@@ -90,6 +97,7 @@ public sealed record FusionParameters
         Check(PhotoTolerance is > 0 and <= 255, "photoTolerance must be within (0, 255]");
         Check(PhotoGradient is >= 0 and <= 10, "photoGradient must be within 0 … 10");
         Check(MotionBoundaryWeight is >= 0 and <= 1, "motionBoundaryWeight must be within 0 … 1");
+        Check(DisocclusionFill is >= 0 and <= 1, "disocclusionFill must be within 0 … 1");
         Check(CutFraction is > 0 and <= 1, "cutFraction must be within (0, 1]");
         Check(FailureLow is >= 0 and <= 1 && FailureHigh is >= 0 and <= 1 && FailureLow < FailureHigh, "failureLow < failureHigh, both within 0 … 1");
         Check(MinFrameWeight is > 0 and <= 1, "minFrameWeight must be within (0, 1]");
@@ -116,6 +124,7 @@ public sealed record FusionParameters
         ["photoGradient"] = PhotoGradient,
         ["consistency"] = Consistency,
         ["motionBoundaryWeight"] = MotionBoundaryWeight,
+        ["disocclusionFill"] = DisocclusionFill,
         ["cutFraction"] = CutFraction,
         ["failureLow"] = FailureLow,
         ["failureHigh"] = FailureHigh,
@@ -178,6 +187,7 @@ public sealed record FusionParameters
                 "photoGradient" => p with { PhotoGradient = Number(node, key) },
                 "consistency" => p with { Consistency = Bool(node, key) },
                 "motionBoundaryWeight" => p with { MotionBoundaryWeight = Number(node, key) },
+                "disocclusionFill" => p with { DisocclusionFill = Number(node, key) },
                 "cutFraction" => p with { CutFraction = Number(node, key) },
                 "failureLow" => p with { FailureLow = Number(node, key) },
                 "failureHigh" => p with { FailureHigh = Number(node, key) },
@@ -213,5 +223,5 @@ public sealed record FusionParameters
 
     /// <inheritdoc />
     public override string ToString() => string.Create(CultureInfo.InvariantCulture,
-        $"{Method.Name()} decay={Decay} boundary={BoundaryWeight} photo={PhotoTolerance}+{PhotoGradient}g consistency={Consistency} mb={MotionBoundaryWeight} cut={CutFraction} failure={FailureLow}..{FailureHigh}->{MinFrameWeight} speed={SpeedGain} steer={SteeringGain} window={Window}+{Lookahead}");
+        $"{Method.Name()} decay={Decay} boundary={BoundaryWeight} photo={PhotoTolerance}+{PhotoGradient}g consistency={Consistency} mb={MotionBoundaryWeight} fill={DisocclusionFill} cut={CutFraction} failure={FailureLow}..{FailureHigh}->{MinFrameWeight} speed={SpeedGain} steer={SteeringGain} window={Window}+{Lookahead}");
 }

@@ -56,8 +56,9 @@ internal readonly struct LabelObservationOp(LabelMap labels, uint[] observations
 /// weight comes from this agreement before the evidence is carried for real. The carried rows are written into the
 /// causal pass's destination (<paramref name="carried"/>), which <see cref="CarryObserveOp"/> then does not carry again.
 /// </summary>
-internal readonly struct AgreementOp(ulong[] previous, uint[] records, uint[] observations, ulong[] carried, int[] total, int[] agree, int width, int height) : IRowOperation
+internal readonly struct AgreementOp(ulong[] previous, uint[] records, uint[] observations, ulong[] carried, int[] total, int[] agree, int width, int height, DisocclusionFill fill) : IRowOperation
 {
+    private readonly DisocclusionFill _fill = fill;
     private readonly ulong[] _previous = previous;
     private readonly uint[] _records = records;
     private readonly uint[] _observations = observations;
@@ -72,7 +73,7 @@ internal readonly struct AgreementOp(ulong[] previous, uint[] records, uint[] ob
         int w = _width, y = k * 4;
         ReadOnlySpan<uint> obs = _observations.AsSpan(y * w, w);
         Span<ulong> carried = _carried.AsSpan(y * w, w);
-        Warp.CarryRow(_previous, _records.AsSpan(y * w, w), y, w, _height, carried);
+        Warp.CarryRow(_previous, _records.AsSpan(y * w, w), y, w, _height, carried, in _fill);
         int total = 0, agree = 0;
         for (int x = 0; x < obs.Length; x++)
         {
@@ -105,8 +106,10 @@ internal readonly struct CarryObserveOp(
     ClassMap classes,
     int width,
     int height,
+    DisocclusionFill fill,
     bool sampledRowsCarried = false) : IRowOperation
 {
+    private readonly DisocclusionFill _fill = fill;
     private readonly ulong[] _previous = previous;
     private readonly ulong[] _state = state;
     private readonly bool _sampledRowsCarried = sampledRowsCarried;
@@ -129,7 +132,7 @@ internal readonly struct CarryObserveOp(
         ReadOnlySpan<ushort> ids = _classes.IndexToId;
         if (!(_sampledRowsCarried && _records is not null && (y & 3) == 0))
         {
-            Warp.CarryRowOrEmpty(_previous, _records, y, w, _height, state);
+            Warp.CarryRowOrEmpty(_previous, _records, y, w, _height, state, in _fill);
         }
 
         int x = Avx2.IsSupported && !Warp.ForceScalar ? AddAvx2(y) : 0;
@@ -206,8 +209,10 @@ internal readonly struct BackwardOp(
     LabelMap? output,
     ClassMap classes,
     int width,
+    DisocclusionFill fill,
     bool storeState) : IRowOperation
 {
+    private readonly DisocclusionFill _fill = fill;
     private readonly ulong[] _next = next;
     private readonly ulong[] _current = current;
     private readonly uint[]? _records = records;
@@ -227,7 +232,7 @@ internal readonly struct BackwardOp(
         Span<ulong> cur = _current.AsSpan(y * w, w);
         Span<ushort> output = _output is null ? default : _output.GetRowSpan(y);
         ReadOnlySpan<ushort> ids = _classes.IndexToId;
-        Warp.CarryRowOrEmpty(_next, _records, y, w, h, cur);
+        Warp.CarryRowOrEmpty(_next, _records, y, w, h, cur, in _fill);
 
         int x = Avx2.IsSupported && !Warp.ForceScalar ? PickAndAddAvx2(y) : 0;
         for (; x < w; x++)

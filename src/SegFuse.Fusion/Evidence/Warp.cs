@@ -47,6 +47,15 @@ internal static class Warp
         return x | (y << 13) | (Math.Min(q, MaxWeight) << 26);
     }
 
+    /// <summary>
+    /// The record of a pixel whose warp was rejected: nothing is carried (q = 0), but the displacement is kept for
+    /// <see cref="FillRejected"/>, its lowest bit set (1/32 px in x) so that the record is never 0, which means out of
+    /// the frame. A displacement beyond ±127.9 px gives 0.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static uint Rejected(float dx, float dy) =>
+        MathF.Abs(dx) <= MaxDisplacement && MathF.Abs(dy) <= MaxDisplacement ? Record(dx, dy, 0) | 1 : 0;
+
     /// <summary>The record's weight q (0 = nothing carried).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static uint Weight(uint record) => record >> 26;
@@ -136,7 +145,14 @@ internal static class Warp
     /// <paramref name="destination"/> (the row). With AVX2 eight pixels at a time; the result is
     /// bit for bit that of the scalar loop.
     /// </summary>
-    public static void CarryRow(ReadOnlySpan<ulong> source, ReadOnlySpan<uint> records, int y, int width, int height, Span<ulong> destination)
+    /// <param name="source">The evidence of the source frame, width × height.</param>
+    /// <param name="records">The row's warp records.</param>
+    /// <param name="y">The row.</param>
+    /// <param name="width">Frame width.</param>
+    /// <param name="height">Frame height.</param>
+    /// <param name="destination">The row's carried evidence.</param>
+    /// <param name="fill">The disocclusion fill (<see cref="FillRejected"/>); the default is none.</param>
+    public static void CarryRow(ReadOnlySpan<ulong> source, ReadOnlySpan<uint> records, int y, int width, int height, Span<ulong> destination, in DisocclusionFill fill = default)
     {
         if (source.Length < width * height || records.Length < width || destination.Length < width)
         {
@@ -154,13 +170,94 @@ internal static class Warp
         {
             destination[x] = Carry(ref src, records[x], x, y, width, height);
         }
+
+        if (fill.Factor != 0)
+        {
+            ReadOnlySpan<byte> grey = fill.Grey is null ? default : fill.Grey.AsSpan(y * width, width);
+            FillRejected(records[..width], destination[..width], fill.Factor, fill.Distance, grey, fill.Edge);
+        }
+    }
+
+    /// <summary>
+    /// Disocclusion fill of one carried row. A pixel whose warp was rejected (a <see cref="Rejected"/> record) is most
+    /// often a surface just uncovered by a moving object: it has no history of its own, so a mistake of the per-frame
+    /// labels there stands unopposed. It takes the carried evidence of the nearest pixel of the row, up to
+    /// <paramref name="distance"/> pixels away, that was carried and moves the same way (displacements within 1 px + 1/16
+    /// of their length: not the occluder), scaled by <paramref name="factor"/> / <see cref="EvidenceOps.ScaleOne"/>,
+    /// with no residual. With the target frame's grey row, the search stops at an image edge (a step of more than
+    /// <paramref name="edge"/> grey levels between neighbours): the source must be on the same visible surface, so a
+    /// pole does not take the evidence of the wall behind it. Only pixels carried themselves are sources, so the
+    /// result does not depend on the order of the pixels.
+    /// </summary>
+    public static void FillRejected(ReadOnlySpan<uint> records, Span<ulong> row, uint factor, int distance, ReadOnlySpan<byte> grey = default, int edge = 255)
+    {
+        int w = row.Length;
+        bool edges = !grey.IsEmpty;
+        for (int x = 0; x < w; x++)
+        {
+            uint r = records[x];
+            if (r == 0 || (r >> 26) != 0)
+            {
+                continue;
+            }
+
+            var (dx, dy) = Displacement(r);
+            int tolX = RecordScale + (Math.Abs(dx) >> 4), tolY = RecordScale + (Math.Abs(dy) >> 4);
+            int left = -1, right = -1;
+            for (int n = x - 1; n >= 0 && n >= x - distance; n--)
+            {
+                if (edges && Math.Abs(grey[n] - grey[n + 1]) > edge)
+                {
+                    break;
+                }
+
+                if (MovesLike(records[n], dx, dy, tolX, tolY))
+                {
+                    left = n;
+                    break;
+                }
+            }
+
+            int reach = left >= 0 ? x + (x - left) - 1 : x + distance;
+            for (int n = x + 1; n < w && n <= reach; n++)
+            {
+                if (edges && Math.Abs(grey[n] - grey[n - 1]) > edge)
+                {
+                    break;
+                }
+
+                if (MovesLike(records[n], dx, dy, tolX, tolY))
+                {
+                    right = n;
+                    break;
+                }
+            }
+
+            int source = right >= 0 ? right : left;
+            if (source >= 0)
+            {
+                row[x] = EvidenceOps.WithResidual(EvidenceOps.Scale(row[source], factor), 0, 0);
+            }
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static bool MovesLike(uint record, int dx, int dy, int tolX, int tolY)
+    {
+        if ((record >> 26) == 0)
+        {
+            return false;
+        }
+
+        var (nx, ny) = Displacement(record);
+        return Math.Abs(nx - dx) <= tolX && Math.Abs(ny - dy) <= tolY;
     }
 
     /// <summary>
     /// <see cref="CarryRow"/> for row <paramref name="y"/> with that row's part of <paramref name="records"/> (the whole
     /// frame's records), or an empty row when there are no records (the first frame of a pass, or after a cut).
     /// </summary>
-    public static void CarryRowOrEmpty(ReadOnlySpan<ulong> source, uint[]? records, int y, int width, int height, Span<ulong> destination)
+    public static void CarryRowOrEmpty(ReadOnlySpan<ulong> source, uint[]? records, int y, int width, int height, Span<ulong> destination, in DisocclusionFill fill = default)
     {
         if (records is null)
         {
@@ -168,7 +265,7 @@ internal static class Warp
         }
         else
         {
-            CarryRow(source, records.AsSpan(y * width, width), y, width, height, destination);
+            CarryRow(source, records.AsSpan(y * width, width), y, width, height, destination, fill);
         }
     }
 
@@ -332,3 +429,10 @@ internal static class Warp
         return f;
     }
 }
+
+/// <summary>The settings of <see cref="Warp.FillRejected"/> for one carry.</summary>
+/// <param name="Factor">Weight of the fill, 0 … <see cref="EvidenceOps.ScaleOne"/>; 0 = no fill.</param>
+/// <param name="Distance">How far along the row, in pixels, to look for a neighbour.</param>
+/// <param name="Grey">The target frame's grey image (width × height), whose edges stop the search; null = no edge test.</param>
+/// <param name="Edge">The grey-level step between neighbours that counts as an edge.</param>
+internal readonly record struct DisocclusionFill(uint Factor, int Distance, byte[]? Grey, int Edge);

@@ -12,8 +12,10 @@ namespace SegFuse.Fusion.Warping;
 /// <summary>
 /// For every pixel of a target frame: where its content is in a neighbouring (source) frame, and how far that warp
 /// can be trusted. The result is a warp record per pixel (<see cref="Warp.Record"/>): the sub-pixel displacement and
-/// q (0–63) = the reliability times the decay times 63, where 0 means "nothing to carry" (out of frame, unknown flow,
-/// rejected).
+/// q (0–63) = the reliability times the decay times 63, where 0 means "nothing to carry". A record of 0 is a pixel whose
+/// content is out of the frame, whose flow is unknown or does not fit a record; a rejected pixel (a failed test, or a
+/// weight that rounds to 0) gets a <see cref="Warp.Rejected"/> record, which keeps its displacement for
+/// <see cref="Warp.FillRejected"/>.
 /// </summary>
 /// <remarks>
 /// <para>The flow <c>d</c> maps target pixel x to x + d(x) in the source frame (class evidence is later taken from the
@@ -169,7 +171,10 @@ internal readonly struct WarpRecordOp : IRowOperation
 
             if (fail)
             {
+                // Rejected inside the frame: nothing is carried, but the displacement is kept for the disocclusion
+                // fill (Warp.FillRejected), which looks for a neighbour moving the same way.
                 failed++;
+                Unsafe.Add(ref rec, x) = Warp.Rejected(u, v);
                 continue;
             }
 
@@ -195,10 +200,7 @@ internal readonly struct WarpRecordOp : IRowOperation
             }
 
             uint q = (uint)((r * _scale) + 0.5f);
-            if (q > 0)
-            {
-                Unsafe.Add(ref rec, x) = Warp.Record(u, v, q);
-            }
+            Unsafe.Add(ref rec, x) = q > 0 ? Warp.Record(u, v, q) : Warp.Rejected(u, v);
         }
 
         if (startX == 0)
@@ -367,8 +369,9 @@ internal readonly struct WarpRecordOp : IRowOperation
                 var dxq = Avx2.And(Avx.ConvertToVector256Int32(Avx.RoundToNearestInteger(Avx.Multiply(u, recordScale))), coordMask);
                 var dyq = Avx2.And(Avx.ConvertToVector256Int32(Avx.RoundToNearestInteger(Avx.Multiply(v, recordScale))), coordMask);
                 var record = Avx2.Or(Avx2.Or(dxq, Avx2.ShiftLeftLogical(dyq, 13)), Avx2.ShiftLeftLogical(q, 26));
-                var nonZeroQ = Avx2.CompareGreaterThan(q, Vector256<int>.Zero);
-                Avx.Store(rec + i, Avx2.And(record, Avx2.And(keep, nonZeroQ)).AsUInt32());
+                // Rejected pixels inside the frame: the displacement with q = 0 and the lowest bit set (Warp.Rejected).
+                var rejected = Avx2.And(Avx2.Or(Avx2.Or(dxq, Avx2.ShiftLeftLogical(dyq, 13)), Vector256.Create(1)), Avx.And(inside, fits).AsInt32());
+                Avx.Store(rec + i, Avx2.BlendVariable(rejected, record, Avx2.And(keep, Avx2.CompareGreaterThan(q, Vector256<int>.Zero))).AsUInt32());
             }
 
             _inFrame[y] = inFrame;

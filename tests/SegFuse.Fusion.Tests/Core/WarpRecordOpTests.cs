@@ -25,6 +25,10 @@ public class WarpRecordOpTests
         Assert.Equal(scalar.Failed, vector.Failed);
         Assert.Contains(scalar.Records, r => Warp.Weight(r) == 59);
         Assert.Contains(scalar.Records, r => r == 0);
+        if (consistency || photometric)
+        {
+            Assert.Contains(scalar.Records, r => r != 0 && Warp.Weight(r) == 0);
+        }
         if (!Avx2.IsSupported)
         {
             // Only the scalar loop exists on this machine; the comparison above is then trivially true.
@@ -64,6 +68,15 @@ public class WarpRecordOpTests
         Assert.Equal(0u, Warp.Weight(result.Records[(5 * w) + 10]));
         Assert.Equal(0u, Warp.Weight(result.Records[(2 * w) + 38]));
         Assert.Equal(h * (w - 3), result.InFrame);
+
+        // Rejected pixels keep their displacement for the disocclusion fill; pixels leaving the frame are 0.
+        foreach (int i in new[] { (2 * w) + 18, (5 * w) + 10 })
+        {
+            Assert.NotEqual(0u, result.Records[i]);
+            Assert.Equal(3 * Warp.RecordScale, Warp.Displacement(result.Records[i]).Dx & ~1);
+        }
+
+        Assert.Equal(0u, result.Records[(2 * w) + 38]);
     }
 
     private static (uint[] Records, int InFrame, int Failed) Run(FlowField flow, FlowField? other, byte[]? target, byte[] source, WarpSettings settings, bool forceScalar)

@@ -17,6 +17,88 @@ public class WarpTests
         Assert.Equal(q, Warp.Weight(r));
     }
 
+    [Theory]
+    [InlineData(0f, 0f)]
+    [InlineData(-3.5f, 12.25f)]
+    public void A_rejected_record_carries_nothing_but_keeps_its_displacement(float dx, float dy)
+    {
+        uint r = Warp.Rejected(dx, dy);
+        Assert.NotEqual(0u, r);
+        Assert.Equal(0u, Warp.Weight(r));
+        var (x, y) = Warp.Displacement(r);
+        Assert.Equal(dx, x / 32f, 1f / 16);
+        Assert.Equal(dy, y / 32f, 1f / 64);
+        Assert.Equal(0u, Warp.Rejected(500, 0));
+    }
+
+    /// <summary>
+    /// A row: background moving 2 px (class 1) on the left, two rejected pixels (just uncovered background, moving
+    /// like it), an occluder moving 6 px the other way (class 2) on the right, a pixel out of the frame at the end.
+    /// The rejected pixels take half the background's carried evidence, not the occluder's nearer evidence; the pixel
+    /// out of the frame stays empty; with no fill the rejected pixels stay empty too, and so they do when an image edge
+    /// (a grey step above the threshold) lies between them and the background.
+    /// </summary>
+    [Fact]
+    public void Rejected_pixels_take_the_evidence_of_the_nearest_pixel_moving_the_same_way()
+    {
+        const int w = 12;
+        var source = new ulong[w];
+        var records = new uint[w];
+        for (int x = 0; x < w; x++)
+        {
+            source[x] = x < 6 ? EvidenceOps.Make(1, 8 * EvidenceOps.Unit, EvidenceOps.NoClass, 0) : EvidenceOps.Make(2, 8 * EvidenceOps.Unit, EvidenceOps.NoClass, 0);
+            records[x] = x switch
+            {
+                < 4 => Warp.Record(-2, 0, Warp.MaxWeight),
+                4 or 5 => Warp.Rejected(-2.25f, 0),
+                < 11 => Warp.Record(6, 0, Warp.MaxWeight),
+                _ => 0,
+            };
+        }
+
+        foreach (bool scalar in new[] { true, false })
+        {
+            bool before = Warp.ForceScalar;
+            Warp.ForceScalar = scalar;
+            try
+            {
+                var none = new ulong[w];
+                Warp.CarryRow(source, records, 0, w, 1, none);
+                Assert.Equal(EvidenceOps.Empty, none[4]);
+                Assert.Equal(EvidenceOps.Empty, none[5]);
+
+                var filled = new ulong[w];
+                Warp.CarryRow(source, records, 0, w, 1, filled, new DisocclusionFill(EvidenceOps.ScaleOne / 2, 24, null, 0));
+                for (int x = 4; x <= 5; x++)
+                {
+                    Assert.Equal(1, EvidenceOps.Class0(filled[x]));
+                    Assert.Equal(EvidenceOps.Weight0(filled[3]) / 2, EvidenceOps.Weight0(filled[x]));
+                    Assert.Equal(0, EvidenceOps.ResidualX(filled[x]));
+                }
+
+                Assert.Equal(2, EvidenceOps.Class0(filled[6]));
+                Assert.Equal(EvidenceOps.Empty, filled[11]);
+                Assert.Equal(none[..4], filled[..4]);
+                Assert.Equal(none[6..], filled[6..]);
+
+                // An image edge between pixel 3 and the rejected pixels stops the search: nothing to take.
+                var grey = new byte[w];
+                grey.AsSpan(4).Fill(200);
+                var stopped = new ulong[w];
+                Warp.CarryRow(source, records, 0, w, 1, stopped, new DisocclusionFill(EvidenceOps.ScaleOne / 2, 24, grey, 12));
+                Assert.Equal(EvidenceOps.Empty, stopped[4]);
+                Assert.Equal(EvidenceOps.Empty, stopped[5]);
+                grey.AsSpan(4).Fill(10);
+                Warp.CarryRow(source, records, 0, w, 1, stopped, new DisocclusionFill(EvidenceOps.ScaleOne / 2, 24, grey, 12));
+                Assert.Equal(filled[4], stopped[4]);
+            }
+            finally
+            {
+                Warp.ForceScalar = before;
+            }
+        }
+    }
+
     [Fact]
     public void A_displacement_beyond_the_record_range_carries_nothing()
     {

@@ -171,6 +171,54 @@ public class EngineTests
         }
     }
 
+    /// <summary>
+    /// A parked car (uniform light grey) on a static, smoothly shaded road pulls away to the right at 3 px a frame from
+    /// frame 6. In frame 6 the per-frame labels call the strip of road the car has just uncovered "rider". That strip fails the consistency test (it was
+    /// car in frame 5), so no evidence of its own is carried into it; the disocclusion fill gives it the road's
+    /// evidence from its left (the right neighbour is the car, moving another way), which outweighs one wrong label.
+    /// Without the fill the causal method keeps "rider" there. (Causal: the offline pass would also outvote it with the
+    /// frames after it, where the strip is seen again.)
+    /// </summary>
+    [Fact]
+    public void A_mistake_on_just_uncovered_background_is_outvoted_by_the_fill()
+    {
+        const int w = 160, h = 8, frames = 10, car = 10, speed = 3, wrongFrame = 6;
+        int CarLeft(int t) => 10 + (speed * Math.Max(0, t - 5));
+        var list = new List<FusionFrame>();
+        for (int t = 0; t < frames; t++)
+        {
+            var labels = new LabelMap(w, h, LayeredSequence.Road);
+            var grey = new byte[w * h];
+            var backward = new FlowField(w, h);
+            var forward = new FlowField(w, h);
+            for (int y = 0; y < h; y++)
+            {
+                for (int x = 0; x < w; x++)
+                {
+                    bool onCar = x >= CarLeft(t) && x < CarLeft(t) + car;
+                    grey[(y * w) + x] = onCar ? (byte)240 : (byte)(40 + x + (3 * y));
+                    labels[x, y] = onCar ? LayeredSequence.Car : wrongFrame == t && x >= CarLeft(t) - speed && x < CarLeft(t) ? LayeredSequence.Rider : LayeredSequence.Road;
+                    backward[x, y] = onCar && t > 5 ? (-speed, 0) : (0, 0);
+                    forward[x, y] = onCar && t >= 5 ? (speed, 0) : (0, 0);
+                }
+            }
+
+            list.Add(new FusionFrame { Index = t, Labels = labels, Grey = grey, Backward = t > 0 ? backward : null, Forward = t < frames - 1 ? forward : null });
+        }
+
+        var filled = Run(list, new FusionParameters { Method = FusionMethod.Causal, DisocclusionFill = 0.5 });
+        var unfilled = Run(list, new FusionParameters { Method = FusionMethod.Causal, DisocclusionFill = 0 });
+        for (int x = CarLeft(wrongFrame) - speed; x < CarLeft(wrongFrame); x++)
+        {
+            Assert.Equal(LayeredSequence.Road, filled[wrongFrame][x, 3]);
+            Assert.Equal(LayeredSequence.Rider, unfilled[wrongFrame][x, 3]);
+        }
+
+        // Everything else is labelled as given, with and without the fill.
+        Assert.Equal(LayeredSequence.Car, filled[wrongFrame][CarLeft(wrongFrame), 3]);
+        Assert.Equal(LayeredSequence.Road, filled[wrongFrame][CarLeft(wrongFrame) - speed - 1, 3]);
+    }
+
     [Fact]
     public void Wrong_flow_is_rejected_and_the_frames_own_labels_are_kept()
     {
