@@ -56,19 +56,6 @@ public class KernelTests
     }
 
     [Fact]
-    public void Npy_header_is_padded_to_64_bytes_and_ends_with_a_newline()
-    {
-        byte[] h = NpyWriter.Header("<f2", [19, 720, 1280]);
-        Assert.Equal(0, h.Length % 64);
-        Assert.Equal(new byte[] { 0x93, (byte)'N', (byte)'U', (byte)'M', (byte)'P', (byte)'Y', 1, 0 }, h[..8]);
-        Assert.Equal(h.Length - 10, h[8] | (h[9] << 8));
-        string dict = System.Text.Encoding.ASCII.GetString(h, 10, h.Length - 10);
-        Assert.StartsWith("{'descr': '<f2', 'fortran_order': False, 'shape': (19, 720, 1280), }", dict, StringComparison.Ordinal);
-        Assert.EndsWith(" \n", dict, StringComparison.Ordinal);
-        Assert.Contains("(5,)", System.Text.Encoding.ASCII.GetString(NpyWriter.Header("<f2", [5])), StringComparison.Ordinal);
-    }
-
-    [Fact]
     public void A_staged_folder_appears_only_on_commit_and_keeps_other_files_of_an_existing_destination()
     {
         using var dir = new TempDir();
