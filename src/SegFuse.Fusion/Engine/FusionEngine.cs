@@ -240,22 +240,26 @@ internal sealed class FusionEngine
             }
 
             _records.Add(new FrameRecord(frame.Index, obs, stored!, obsScale, frame.Emit, grey));
-            RunChunks(final: false);
         }
         else
         {
             ReturnUInt(obs);
         }
 
-        if (_prevGrey is not null && !offline)
+        // A grey frame serves the next frame's photometric test and, offline, its frame record (the fill's edge test):
+        // it goes back to the pool when both are done, here or in RunChunks.
+        if (_prevGrey is not null && !(_records.Count > 0 && _records[0].Index <= _prevIndex))
         {
-            // Offline, the grey frame stays with its frame record until its chunk is done (RunChunks returns it).
             _bytePool.Push(_prevGrey);
         }
 
         _prevGrey = grey;
         _prevForward = frame.Forward;
         _prevIndex = frame.Index;
+        if (offline)
+        {
+            RunChunks(final: false);
+        }
     }
 
     /// <summary>Emits the frames still held (the end of the video or slice).</summary>
@@ -321,8 +325,9 @@ internal sealed class FusionEngine
                 var rec = _records[k];
                 ReturnUInt(rec.Observation);
                 ReturnUInt(rec.Causal);
-                if (rec.Grey is not null)
+                if (rec.Grey is not null && rec.Index != _prevIndex)
                 {
+                    // The newest frame's grey image is still the next frame's source (Push gives it back then).
                     _bytePool.Push(rec.Grey);
                 }
 

@@ -142,6 +142,25 @@ public class EngineTests
         Assert.Equal(0, offline.HeldFrames);
     }
 
+    /// <summary>
+    /// The causal pass, and so the reliability tests of every frame, is the same whatever the offline window: with no
+    /// look-ahead a chunk ends at the newest frame, whose grey image must still serve the next frame's photometric test
+    /// (it is given back to the pool only when both are done).
+    /// </summary>
+    [Theory]
+    [InlineData(4, 0)]
+    [InlineData(5, 3)]
+    public void The_reliability_tests_do_not_depend_on_the_window(int window, int lookahead)
+    {
+        var clip = Small.Value;
+        var reference = new FusionStats();
+        var other = new FusionStats();
+        Run(clip.Frames(), new FusionParameters(), stats: s => reference = s);
+        Run(clip.Frames(), new FusionParameters { Window = window, Lookahead = lookahead }, stats: s => other = s);
+        Assert.Equal(reference.FailedFractions.OrderBy(kv => kv.Key), other.FailedFractions.OrderBy(kv => kv.Key));
+        Assert.Equal(reference.FrameWeights.OrderBy(kv => kv.Key), other.FrameWeights.OrderBy(kv => kv.Key));
+    }
+
     [Fact]
     public void A_cut_carries_nothing_across_it_in_either_direction()
     {
