@@ -35,7 +35,7 @@ internal sealed class FusionEngine
     private readonly ClassMap _classes;
     private readonly FusionParameters _p;
     private readonly int _workers;
-    private readonly uint _fill;
+    private readonly DisocclusionFill _fill;
     private readonly Action<int, LabelMap> _emit;
     private readonly LabelMapPool? _outputs;
     private readonly Stack<uint[]> _uintPool = new();
@@ -81,7 +81,15 @@ internal sealed class FusionEngine
         _classes = classes;
         _p = parameters;
         _workers = Math.Max(1, workers);
-        _fill = (uint)Math.Round(parameters.DisocclusionFill * EvidenceOps.ScaleOne);
+
+        // The fill's search reaches 1/53 of the frame width (24 px at 1280, 12 at 640): an uncovered strip is as wide as
+        // the occluder's motion against the background in a frame, which scales with the frame. Each carry adds the
+        // grey image of the frame carried into (FillFor).
+        _fill = new DisocclusionFill(
+            (uint)Math.Round(parameters.DisocclusionFill * EvidenceOps.ScaleOne),
+            Math.Max(2, (int)Math.Round(width / 53.0)),
+            null,
+            (int)Math.Round(parameters.PhotoTolerance));
         _emit = emit;
         _outputs = outputs;
         int n = width * height;
@@ -357,14 +365,11 @@ internal sealed class FusionEngine
         return Math.Pow(_p.Decay, exponent);
     }
 
-    /// <summary>The disocclusion fill for a carry into the frame whose grey image is <paramref name="grey"/>; none without one.</summary>
-    /// <remarks>
-    /// The search reaches 1/53 of the frame width (24 px at 1280, 12 at 640): an uncovered strip is as wide as the
-    /// occluder's motion against the background in a frame, which scales with the frame. Without the image there is
-    /// no edge test, and filling across edges cost thin classes 4–5 IoU points at 720p, so there is no fill.
-    /// </remarks>
-    private DisocclusionFill FillFor(byte[]? grey) =>
-        grey is null ? default : new(_fill, Math.Max(2, (int)Math.Round(_width / 53.0)), grey, (int)Math.Round(_p.PhotoTolerance));
+    /// <summary>
+    /// The disocclusion fill for a carry into the frame whose grey image is <paramref name="grey"/>; none without one
+    /// (no edge test: filling across edges cost thin classes 4–5 IoU points at 720p).
+    /// </summary>
+    private DisocclusionFill FillFor(byte[]? grey) => _fill with { Grey = grey };
 
     private static void Attenuate(uint[] records, double factor)
     {

@@ -171,10 +171,9 @@ internal static class Warp
             destination[x] = Carry(ref src, records[x], x, y, width, height);
         }
 
-        if (fill.Factor != 0)
+        if (fill.Factor != 0 && fill.Grey is { } grey)
         {
-            ReadOnlySpan<byte> grey = fill.Grey is null ? default : fill.Grey.AsSpan(y * width, width);
-            FillRejected(records[..width], destination[..width], fill.Factor, fill.Distance, grey, fill.Edge);
+            FillRejected(records[..width], destination[..width], fill.Factor, fill.Distance, grey.AsSpan(y * width, width), fill.Edge);
         }
     }
 
@@ -184,15 +183,14 @@ internal static class Warp
     /// labels there stands unopposed. It takes the carried evidence of the nearest pixel of the row, up to
     /// <paramref name="distance"/> pixels away, that was carried and moves the same way (displacements within 1 px + 1/16
     /// of their length: not the occluder), scaled by <paramref name="factor"/> / <see cref="EvidenceOps.ScaleOne"/>,
-    /// with no residual. With the target frame's grey row, the search stops at an image edge (a step of more than
+    /// with no residual. The search stops at an edge of the target frame's grey row (a step of more than
     /// <paramref name="edge"/> grey levels between neighbours): the source must be on the same visible surface, so a
     /// pole does not take the evidence of the wall behind it. Only pixels carried themselves are sources, so the
     /// result does not depend on the order of the pixels.
     /// </summary>
-    public static void FillRejected(ReadOnlySpan<uint> records, Span<ulong> row, uint factor, int distance, ReadOnlySpan<byte> grey = default, int edge = 255)
+    public static void FillRejected(ReadOnlySpan<uint> records, Span<ulong> row, uint factor, int distance, ReadOnlySpan<byte> grey, int edge)
     {
         int w = row.Length;
-        bool edges = !grey.IsEmpty;
         for (int x = 0; x < w; x++)
         {
             uint r = records[x];
@@ -206,7 +204,7 @@ internal static class Warp
             int left = -1, right = -1;
             for (int n = x - 1; n >= 0 && n >= x - distance; n--)
             {
-                if (edges && Math.Abs(grey[n] - grey[n + 1]) > edge)
+                if (Math.Abs(grey[n] - grey[n + 1]) > edge)
                 {
                     break;
                 }
@@ -221,7 +219,7 @@ internal static class Warp
             int reach = left >= 0 ? x + (x - left) - 1 : x + distance;
             for (int n = x + 1; n < w && n <= reach; n++)
             {
-                if (edges && Math.Abs(grey[n] - grey[n - 1]) > edge)
+                if (Math.Abs(grey[n] - grey[n - 1]) > edge)
                 {
                     break;
                 }
@@ -433,6 +431,7 @@ internal static class Warp
 /// <summary>The settings of <see cref="Warp.FillRejected"/> for one carry.</summary>
 /// <param name="Factor">Weight of the fill, 0 … <see cref="EvidenceOps.ScaleOne"/>; 0 = no fill.</param>
 /// <param name="Distance">How far along the row, in pixels, to look for a neighbour.</param>
-/// <param name="Grey">The target frame's grey image (width × height), whose edges stop the search; null = no edge test.</param>
+/// <param name="Grey">The target frame's grey image (width × height), whose edges stop the search; null = no fill (without
+/// the edge test a pixel would take the evidence of whatever lies beside it).</param>
 /// <param name="Edge">The grey-level step between neighbours that counts as an edge.</param>
 internal readonly record struct DisocclusionFill(uint Factor, int Distance, byte[]? Grey, int Edge);

@@ -35,8 +35,8 @@ public class WarpTests
     /// A row: background moving 2 px (class 1) on the left, two rejected pixels (just uncovered background, moving
     /// like it), an occluder moving 6 px the other way (class 2) on the right, a pixel out of the frame at the end.
     /// The rejected pixels take half the background's carried evidence, not the occluder's nearer evidence; the pixel
-    /// out of the frame stays empty; with no fill the rejected pixels stay empty too, and so they do when an image edge
-    /// (a grey step above the threshold) lies between them and the background.
+    /// out of the frame stays empty; with no fill the rejected pixels stay empty too, and so they do without a grey row
+    /// or when an image edge (a grey step above the threshold) lies between them and the background.
     /// </summary>
     [Fact]
     public void Rejected_pixels_take_the_evidence_of_the_nearest_pixel_moving_the_same_way()
@@ -68,7 +68,8 @@ public class WarpTests
                 Assert.Equal(EvidenceOps.Empty, none[5]);
 
                 var filled = new ulong[w];
-                Warp.CarryRow(source, records, 0, w, 1, filled, new DisocclusionFill(EvidenceOps.ScaleOne / 2, 24, null, 0));
+                var flat = new byte[w];
+                Warp.CarryRow(source, records, 0, w, 1, filled, new DisocclusionFill(EvidenceOps.ScaleOne / 2, 24, flat, 12));
                 for (int x = 4; x <= 5; x++)
                 {
                     Assert.Equal(1, EvidenceOps.Class0(filled[x]));
@@ -80,6 +81,11 @@ public class WarpTests
                 Assert.Equal(EvidenceOps.Empty, filled[11]);
                 Assert.Equal(none[..4], filled[..4]);
                 Assert.Equal(none[6..], filled[6..]);
+
+                // Without the grey row there is no edge test, and no fill.
+                var noGrey = new ulong[w];
+                Warp.CarryRow(source, records, 0, w, 1, noGrey, new DisocclusionFill(EvidenceOps.ScaleOne / 2, 24, null, 12));
+                Assert.Equal(none, noGrey);
 
                 // An image edge between pixel 3 and the rejected pixels stops the search: nothing to take.
                 var grey = new byte[w];
