@@ -87,20 +87,7 @@ public sealed class VideoFrameSource : IDisposable
     public static VideoFrameSource Open(string path, bool probe = true, bool readAhead = true, VideoDecoder decoder = VideoDecoder.Auto)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
-        if (Directory.Exists(path))
-        {
-            throw new SegFuseInputException(path, "is a folder, not a video file");
-        }
-
-        if (!File.Exists(path))
-        {
-            throw new SegFuseInputException(path, "no such file");
-        }
-
-        if (new FileInfo(path).Length == 0)
-        {
-            throw new SegFuseInputException(path, "is empty (0 bytes), not a video");
-        }
+        VideoFile.RequireNonEmpty(path);
 
         if (Resolve(decoder, probe, readAhead) == VideoDecoder.Ffmpeg)
         {

@@ -99,20 +99,7 @@ internal sealed class YuvFrameSource : IDisposable
     /// <exception cref="SegFuseInputException">Missing file, ffmpeg/ffprobe missing, or no video stream.</exception>
     public static YuvFrameSource Open(string path)
     {
-        if (Directory.Exists(path))
-        {
-            throw new SegFuseInputException(path, "is a folder, not a video file");
-        }
-
-        if (!File.Exists(path))
-        {
-            throw new SegFuseInputException(path, "no such file");
-        }
-
-        if (new FileInfo(path).Length == 0)
-        {
-            throw new SegFuseInputException(path, "is empty (0 bytes), not a video");
-        }
+        VideoFile.RequireNonEmpty(path);
 
         _ = FfmpegTools.Ffmpeg;
         var probe = VideoProbe.Run(path);
