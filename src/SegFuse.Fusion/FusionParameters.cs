@@ -40,6 +40,12 @@ public sealed record FusionParameters
     public double DisocclusionFill { get; init; } = 0.5;
 
     /// <summary>
+    /// Label hysteresis: a pixel keeps the label its neighbouring frame's fused labels give it (carried along a reliable
+    /// warp) while that class's evidence is at least 1 − this of the strongest class's. 0 = plain arg-max.
+    /// </summary>
+    public double Hysteresis { get; init; } = 0.1;
+
+    /// <summary>
     /// A frame where more than this fraction of in-frame pixels fail the photometric or consistency test is a cut:
     /// nothing is carried across it. From a third of this fraction up, the whole frame's carried evidence is trusted
     /// less and less.
@@ -98,6 +104,7 @@ public sealed record FusionParameters
         Check(PhotoGradient is >= 0 and <= 10, "photoGradient must be within 0 … 10");
         Check(MotionBoundaryWeight is >= 0 and <= 1, "motionBoundaryWeight must be within 0 … 1");
         Check(DisocclusionFill is >= 0 and <= 1, "disocclusionFill must be within 0 … 1");
+        Check(Hysteresis is >= 0 and <= 0.5, "hysteresis must be within 0 … 0.5");
         Check(CutFraction is > 0 and <= 1, "cutFraction must be within (0, 1]");
         Check(FailureLow is >= 0 and <= 1 && FailureHigh is >= 0 and <= 1 && FailureLow < FailureHigh, "failureLow < failureHigh, both within 0 … 1");
         Check(MinFrameWeight is > 0 and <= 1, "minFrameWeight must be within (0, 1]");
@@ -125,6 +132,7 @@ public sealed record FusionParameters
         ["consistency"] = Consistency,
         ["motionBoundaryWeight"] = MotionBoundaryWeight,
         ["disocclusionFill"] = DisocclusionFill,
+        ["hysteresis"] = Hysteresis,
         ["cutFraction"] = CutFraction,
         ["failureLow"] = FailureLow,
         ["failureHigh"] = FailureHigh,
@@ -188,6 +196,7 @@ public sealed record FusionParameters
                 "consistency" => p with { Consistency = Bool(node, key) },
                 "motionBoundaryWeight" => p with { MotionBoundaryWeight = Number(node, key) },
                 "disocclusionFill" => p with { DisocclusionFill = Number(node, key) },
+                "hysteresis" => p with { Hysteresis = Number(node, key) },
                 "cutFraction" => p with { CutFraction = Number(node, key) },
                 "failureLow" => p with { FailureLow = Number(node, key) },
                 "failureHigh" => p with { FailureHigh = Number(node, key) },
@@ -223,5 +232,5 @@ public sealed record FusionParameters
 
     /// <inheritdoc />
     public override string ToString() => string.Create(CultureInfo.InvariantCulture,
-        $"{Method.Name()} decay={Decay} boundary={BoundaryWeight} photo={PhotoTolerance}+{PhotoGradient}g consistency={Consistency} mb={MotionBoundaryWeight} fill={DisocclusionFill} cut={CutFraction} failure={FailureLow}..{FailureHigh}->{MinFrameWeight} speed={SpeedGain} steer={SteeringGain} window={Window}+{Lookahead}");
+        $"{Method.Name()} decay={Decay} boundary={BoundaryWeight} photo={PhotoTolerance}+{PhotoGradient}g consistency={Consistency} mb={MotionBoundaryWeight} fill={DisocclusionFill} hysteresis={Hysteresis} cut={CutFraction} failure={FailureLow}..{FailureHigh}->{MinFrameWeight} speed={SpeedGain} steer={SteeringGain} window={Window}+{Lookahead}");
 }

@@ -107,8 +107,10 @@ internal readonly struct CarryObserveOp(
     int width,
     int height,
     DisocclusionFill fill,
-    bool sampledRowsCarried = false) : IRowOperation
+    bool sampledRowsCarried = false,
+    LabelHysteresis hysteresis = default) : IRowOperation
 {
+    private readonly LabelHysteresis _hysteresis = hysteresis;
     private readonly DisocclusionFill _fill = fill;
     private readonly ulong[] _previous = previous;
     private readonly ulong[] _state = state;
@@ -130,6 +132,7 @@ internal readonly struct CarryObserveOp(
         Span<ushort> output = _output is null ? default : _output.GetRowSpan(y);
         Span<uint> stored = _stored is null ? default : _stored.AsSpan(y * w, w);
         ReadOnlySpan<ushort> ids = _classes.IndexToId;
+        byte[]? labels = _hysteresis.Labels;
         if (!(_sampledRowsCarried && _records is not null && (y & 3) == 0))
         {
             Warp.CarryRowOrEmpty(_previous, _records, y, w, _height, state, in _fill);
@@ -142,10 +145,20 @@ internal readonly struct CarryObserveOp(
             uint o = obs[x];
             e = EvidenceOps.AddObservation(e, o, _scale);
             state[x] = e;
-            if (!output.IsEmpty)
+            if (!output.IsEmpty || labels is not null)
             {
                 int c = EvidenceOps.Class0(e);
-                output[x] = ids[c != EvidenceOps.NoClass ? c : (int)(o & 0xFF)];
+                c = c != EvidenceOps.NoClass ? c : (int)(o & 0xFF);
+                if (labels is not null)
+                {
+                    c = _hysteresis.Pick(c, e, EvidenceOps.Empty, _records, x, y, w, _height);
+                    labels[(y * w) + x] = (byte)c;
+                }
+
+                if (!output.IsEmpty)
+                {
+                    output[x] = ids[c];
+                }
             }
 
             if (!stored.IsEmpty)
@@ -161,6 +174,7 @@ internal readonly struct CarryObserveOp(
         int w = _width, x = 0;
         ReadOnlySpan<ushort> ids = _classes.IndexToId;
         Span<ushort> output = _output is null ? default : _output.GetRowSpan(y);
+        byte[]? labels = _hysteresis.Labels;
         var scale = Vector256.Create((int)_scale);
         int* classes = stackalloc int[8];
         fixed (ulong* state = _state)
@@ -175,12 +189,34 @@ internal readonly struct CarryObserveOp(
                 var obs = Avx.LoadVector256((int*)(observations + i));
                 EvidenceVectors.AddObservation(ref lo, ref hi, obs, scale);
                 EvidenceVectors.Store(state + i, lo, hi);
-                if (!output.IsEmpty)
+                if (!output.IsEmpty || labels is not null)
                 {
-                    Avx.Store(classes, EvidenceVectors.ClassOrObserved(lo, obs));
+                    var c = EvidenceVectors.ClassOrObserved(lo, obs);
+                    Avx.Store(classes, c);
+                    if (labels is not null)
+                    {
+                        int differ = _hysteresis.Differs(c, _records, x, y, w, _height);
+                        for (int j = 0; differ != 0; j++, differ >>= 1)
+                        {
+                            if ((differ & 1) != 0)
+                            {
+                                classes[j] = _hysteresis.Pick(classes[j], state[i + j], EvidenceOps.Empty, _records, x + j, y, w, _height);
+                            }
+                        }
+                    }
+
                     for (int j = 0; j < 8; j++)
                     {
-                        output[x + j] = ids[classes[j]];
+                        int k = classes[j];
+                        if (labels is not null)
+                        {
+                            labels[i + j] = (byte)k;
+                        }
+
+                        if (!output.IsEmpty)
+                        {
+                            output[x + j] = ids[k];
+                        }
                     }
                 }
 
@@ -210,8 +246,10 @@ internal readonly struct BackwardOp(
     ClassMap classes,
     int width,
     DisocclusionFill fill,
-    bool storeState) : IRowOperation
+    bool storeState,
+    LabelHysteresis hysteresis = default) : IRowOperation
 {
+    private readonly LabelHysteresis _hysteresis = hysteresis;
     private readonly DisocclusionFill _fill = fill;
     private readonly ulong[] _next = next;
     private readonly ulong[] _current = current;
@@ -234,14 +272,30 @@ internal readonly struct BackwardOp(
         ReadOnlySpan<ushort> ids = _classes.IndexToId;
         Warp.CarryRowOrEmpty(_next, _records, y, w, h, cur, in _fill);
 
+        var labels = _hysteresis.Labels is null ? default : _hysteresis.Labels.AsSpan(y * w, w);
         int x = Avx2.IsSupported && !Warp.ForceScalar ? PickAndAddAvx2(y) : 0;
         for (; x < w; x++)
         {
             ulong b = cur[x];
-            if (!output.IsEmpty)
+            if (!output.IsEmpty || !labels.IsEmpty)
             {
-                int c = EvidenceOps.ArgMaxOfSum(EvidenceOps.Dequantize(causal[x]), b);
-                output[x] = ids[c != EvidenceOps.NoClass ? c : (int)(obs[x] & 0xFF)];
+                ulong a = EvidenceOps.Dequantize(causal[x]);
+                int c = EvidenceOps.ArgMaxOfSum(a, b);
+                if (c == EvidenceOps.NoClass)
+                {
+                    c = (int)(obs[x] & 0xFF);
+                }
+
+                if (!labels.IsEmpty)
+                {
+                    c = _hysteresis.Pick(c, a, b, _records, x, y, w, h);
+                    labels[x] = (byte)c;
+                }
+
+                if (!output.IsEmpty)
+                {
+                    output[x] = ids[c];
+                }
             }
 
             if (_storeState)
@@ -254,9 +308,10 @@ internal readonly struct BackwardOp(
     /// <summary>The loop above on eight pixels per step of the carried row (<see cref="EvidenceVectors"/>); returns where the scalar tail starts.</summary>
     private unsafe int PickAndAddAvx2(int y)
     {
-        int w = _width, x = 0;
+        int w = _width, h = _next.Length / w, x = 0;
         ReadOnlySpan<ushort> ids = _classes.IndexToId;
         Span<ushort> output = _output is null ? default : _output.GetRowSpan(y);
+        byte[]? labels = _hysteresis.Labels;
         var scale = Vector256.Create((int)_scale);
         int* classes = stackalloc int[8];
         fixed (ulong* current = _current)
@@ -269,13 +324,34 @@ internal readonly struct BackwardOp(
                 int i = row + x;
                 EvidenceVectors.Load(current + i, out var lo, out var hi);
                 var obs = Avx.LoadVector256((int*)(observations + i));
-                if (!output.IsEmpty)
+                if (!output.IsEmpty || labels is not null)
                 {
-                    var c = EvidenceVectors.ArgMaxOfSum(Avx.LoadVector256((int*)(causal + i)), lo, hi);
-                    Avx.Store(classes, EvidenceVectors.ClassOrObserved(c, obs));
+                    var c = EvidenceVectors.ClassOrObserved(EvidenceVectors.ArgMaxOfSum(Avx.LoadVector256((int*)(causal + i)), lo, hi), obs);
+                    Avx.Store(classes, c);
+                    if (labels is not null)
+                    {
+                        int differ = _hysteresis.Differs(c, _records, x, y, w, h);
+                        for (int j = 0; differ != 0; j++, differ >>= 1)
+                        {
+                            if ((differ & 1) != 0)
+                            {
+                                classes[j] = _hysteresis.Pick(classes[j], EvidenceOps.Dequantize(causal[i + j]), current[i + j], _records, x + j, y, w, h);
+                            }
+                        }
+                    }
+
                     for (int j = 0; j < 8; j++)
                     {
-                        output[x + j] = ids[classes[j]];
+                        int k = classes[j];
+                        if (labels is not null)
+                        {
+                            labels[i + j] = (byte)k;
+                        }
+
+                        if (!output.IsEmpty)
+                        {
+                            output[x + j] = ids[k];
+                        }
                     }
                 }
 
@@ -288,5 +364,69 @@ internal readonly struct BackwardOp(
         }
 
         return x;
+    }
+}
+
+/// <summary>
+/// Label hysteresis (<see cref="FusionParameters.Hysteresis"/>): the fused class of the frame fused just before
+/// (<see cref="Reference"/>: frame t−1 in the causal pass, t+1 in the anti-causal pass), carried into a pixel of frame t
+/// along the warp record between them, is kept while its evidence is at least <see cref="Keep"/> / 65536 of the
+/// strongest class's. <see cref="Labels"/> receives frame t's classes; null: no hysteresis. Without a reference (the
+/// first frame of a pass, after a cut) or where the warp is rejected, the arg-max stands.
+/// </summary>
+internal readonly record struct LabelHysteresis(byte[]? Labels, byte[]? Reference, uint Keep)
+{
+    /// <summary>The class to emit at (x, y) given the arg-max <paramref name="c"/> of <paramref name="a"/> + <paramref name="b"/>.</summary>
+    public int Pick(int c, ulong a, ulong b, uint[]? records, int x, int y, int width, int height)
+    {
+        if (Reference is null || records is null)
+        {
+            return c;
+        }
+
+        uint r = records[(y * width) + x];
+        if (Warp.Weight(r) == 0)
+        {
+            return c;
+        }
+
+        int k = Reference[Warp.NearestIndex(r, x, y, width, height)];
+        if (k == c || k == EvidenceOps.NoClass)
+        {
+            return c;
+        }
+
+        ulong best = EvidenceOps.WeightOf(a, c) + EvidenceOps.WeightOf(b, c);
+        ulong kept = EvidenceOps.WeightOf(a, k) + EvidenceOps.WeightOf(b, k);
+        return kept * 65536 >= best * Keep ? k : c;
+    }
+
+    /// <summary>
+    /// Eight pixels from (<paramref name="x"/>, <paramref name="y"/>) on: a bit per lane whose class in <paramref name="classes"/>
+    /// differs from the reference class its record points to (the only lanes <see cref="Pick"/> can change); 0 without a
+    /// reference. <see cref="Reference"/> must be padded by 3 bytes (the gather reads 4).
+    /// </summary>
+    public unsafe int Differs(Vector256<int> classes, uint[]? records, int x, int y, int width, int height)
+    {
+        if (Reference is null || records is null)
+        {
+            return 0;
+        }
+
+        fixed (uint* rec = &records[(y * width) + x])
+        fixed (byte* reference = Reference)
+        {
+            var r = Avx.LoadVector256((int*)rec);
+            var dx = Avx2.ShiftRightArithmetic(Avx2.ShiftLeftLogical(r, 19), 19);
+            var dy = Avx2.ShiftRightArithmetic(Avx2.ShiftLeftLogical(r, 6), 19);
+            var half = Vector256.Create(Warp.RecordScale / 2);
+            var px = Avx2.Add(Vector256.Create(x * Warp.RecordScale), Avx2.ShiftLeftLogical(Vector256.Create(0, 1, 2, 3, 4, 5, 6, 7), 5));
+            var sx = Avx2.Min(Avx2.Max(Avx2.ShiftRightArithmetic(Avx2.Add(Avx2.Add(px, dx), half), 5), Vector256<int>.Zero), Vector256.Create(width - 1));
+            var sy = Avx2.Min(Avx2.Max(Avx2.ShiftRightArithmetic(Avx2.Add(Vector256.Create((y * Warp.RecordScale) + (Warp.RecordScale / 2)), dy), 5), Vector256<int>.Zero), Vector256.Create(height - 1));
+            var k = Avx2.And(Avx2.GatherVector256((int*)reference, Avx2.Add(Avx2.MultiplyLow(sy, Vector256.Create(width)), sx), 1), Vector256.Create(0xFF));
+            var carried = Avx2.CompareGreaterThan(Avx2.ShiftRightLogical(r, 26), Vector256<int>.Zero);
+            var differ = Avx2.AndNot(Avx2.CompareEqual(k, classes), carried);
+            return Avx.MoveMask(differ.AsSingle());
+        }
     }
 }

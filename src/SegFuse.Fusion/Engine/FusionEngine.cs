@@ -25,6 +25,9 @@ namespace SegFuse.Fusion.Engine;
 /// image per pixel.</para>
 /// <para><b>Disocclusion fill.</b> In every carry, a pixel whose warp was rejected takes part of the evidence of a nearby
 /// pixel of its row on the same surface (<see cref="Warp.FillRejected"/>, <see cref="FusionParameters.DisocclusionFill"/>).</para>
+/// <para><b>Label hysteresis.</b> The fused class of the frame fused just before (t−1 causal, t+1 in the anti-causal pass),
+/// carried along the warp, is kept while its evidence is within <see cref="FusionParameters.Hysteresis"/> of the
+/// strongest class's (<see cref="LabelHysteresis"/>): near ties no longer flip from frame to frame.</para>
 /// <para>When only one flow direction is given, the other is estimated by inverting it (<see cref="FlowInversion"/>);
 /// the consistency test then has nothing independent to test against and is skipped, the photometric test remains.</para>
 /// </remarks>
@@ -36,6 +39,7 @@ internal sealed class FusionEngine
     private readonly FusionParameters _p;
     private readonly int _workers;
     private readonly DisocclusionFill _fill;
+    private readonly uint _keep;
     private readonly Action<int, LabelMap> _emit;
     private readonly LabelMapPool? _outputs;
     private readonly Stack<uint[]> _uintPool = new();
@@ -58,6 +62,10 @@ internal sealed class FusionEngine
     private FlowField? _prevForward;
     private int _prevIndex = -1;
     private bool _hasState;
+
+    // Label hysteresis: the classes of the frame being fused and of the one fused before it (LabelHysteresis).
+    private byte[] _labelsA = [];
+    private byte[] _labelsB = [];
 
     /// <param name="width">Frame width.</param>
     /// <param name="height">Frame height.</param>
@@ -98,6 +106,12 @@ internal sealed class FusionEngine
         _backA = parameters.Method == FusionMethod.Offline ? new ulong[n] : [];
         _backB = parameters.Method == FusionMethod.Offline ? new ulong[n] : [];
         _bwRecords = new uint[n];
+        if (parameters.Hysteresis > 0)
+        {
+            _keep = (uint)Math.Round((1 - parameters.Hysteresis) * 65536);
+            _labelsA = new byte[n + 3];
+            _labelsB = new byte[n + 3];
+        }
         _inFrame = new int[height];
         _failed = new int[height];
         _inFrameF = new int[height];
@@ -225,8 +239,14 @@ internal sealed class FusionEngine
         uint obsScale = ObservationScale(frameWeight);
         LabelMap? output = !offline && frame.Emit ? RentOutput() : null;
         uint[]? stored = offline ? RentUInt() : null;
-        var step = new CarryObserveOp(_state, _scratch, carry ? _bwRecords : null, obs, obsScale, output, stored, _classes, _width, _height, FillFor(grey), sampledRowsCarried: carry);
+        var hysteresis = _keep == 0 || offline ? default : new LabelHysteresis(_labelsA, carry ? _labelsB : null, _keep);
+        var step = new CarryObserveOp(_state, _scratch, carry ? _bwRecords : null, obs, obsScale, output, stored, _classes, _width, _height, FillFor(grey), sampledRowsCarried: carry, hysteresis);
         ParallelRows.For(_height, in step, _workers);
+        if (hysteresis.Labels is not null)
+        {
+            (_labelsA, _labelsB) = (_labelsB, _labelsA);
+        }
+
         (_state, _scratch) = (_scratch, _state);
         _hasState = true;
 
@@ -317,7 +337,8 @@ internal sealed class FusionEngine
                 var rec = _records[t - s];
                 bool isTop = t == top;
                 LabelMap? output = t < e && rec.Emit ? RentOutput() : null;
-                var op = new BackwardOp(next, cur, isTop ? null : rec.Forward, rec.Observation, rec.ObservationScale, rec.Causal, output, _classes, _width, FillFor(rec.Grey), storeState: t > s);
+                var hysteresis = _keep == 0 ? default : new LabelHysteresis(_labelsA, isTop ? null : _labelsB, _keep);
+                var op = new BackwardOp(next, cur, isTop ? null : rec.Forward, rec.Observation, rec.ObservationScale, rec.Causal, output, _classes, _width, FillFor(rec.Grey), storeState: t > s, hysteresis);
                 ParallelRows.For(_height, in op, _workers);
                 if (output is not null)
                 {
@@ -325,6 +346,7 @@ internal sealed class FusionEngine
                 }
 
                 (next, cur) = (cur, next);
+                (_labelsA, _labelsB) = (_labelsB, _labelsA);
             }
 
             int done = e - s;

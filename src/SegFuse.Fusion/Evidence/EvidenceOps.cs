@@ -150,6 +150,10 @@ internal static class EvidenceOps
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static ulong Dequantize(uint q) => Make((int)(q & 0xFF), ((q >> 16) & 0xFF) << 7, (int)((q >> 8) & 0xFF), (q >> 24) << 7);
 
+    /// <summary>The weight of class <paramref name="c"/> in <paramref name="e"/> (0 when it holds neither slot).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static uint WeightOf(ulong e, int c) => Class0(e) == c ? Weight0(e) : Class1(e) == c ? Weight1(e) : 0;
+
     /// <summary>
     /// The class with the largest summed evidence of <paramref name="a"/> and <paramref name="b"/> (both in full form);
     /// ties go to <paramref name="a"/>'s order. <see cref="NoClass"/> when both are empty.

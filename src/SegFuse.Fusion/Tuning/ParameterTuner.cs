@@ -74,6 +74,7 @@ public static class ParameterTuner
             ("photoTolerance", [6, 9, 12, 16, 24], (p, v) => p with { PhotoTolerance = v }, p => p.PhotoTolerance),
             ("motionBoundaryWeight", [0, 0.25, 0.5, 1], (p, v) => p with { MotionBoundaryWeight = v }, p => p.MotionBoundaryWeight),
             ("disocclusionFill", [0, 0.25, 0.5, 0.75], (p, v) => p with { DisocclusionFill = v }, p => p.DisocclusionFill),
+            ("hysteresis", [0, 0.1, 0.2, 0.3], (p, v) => p with { Hysteresis = v }, p => p.Hysteresis),
             ("boundaryWeight", [0.5, 0.75, 1], (p, v) => p with { BoundaryWeight = v }, p => p.BoundaryWeight),
             ("minFrameWeight", [0.05, 0.15, 0.5, 1], (p, v) => p with { MinFrameWeight = v }, p => p.MinFrameWeight),
         };
