@@ -12,7 +12,7 @@ namespace SegFuse.Benchmarks;
 /// <c>flow-profile [DOWNSCALE [REPEATS]]</c> prints CPU and wall time of the parts of <c>segfuse flow</c>.
 /// <c>engine-profile [FRAMES [REPEATS [WORKERS]]]</c> prints CPU and wall time per frame of the fusion engine alone (frames in memory).
 /// <c>make-fusion-data - WxH FRAMES [SEED]</c> writes (once) a generator sequence in the sample layout and prints its folder;
-/// <c>fusion-table DIR [--plain]</c> prints the fusion mIoU/TC table for a sample folder.
+/// <c>fusion-table DIR [--plain] [--only TEXT]</c> prints the fusion mIoU/TC table for a sample folder (--only: just the engine's runs whose name contains TEXT).
 /// </summary>
 internal static class BenchmarkProgram
 {
@@ -45,9 +45,10 @@ internal static class BenchmarkProgram
             return;
         }
 
-        if (args.Length is 2 or 3 && args[0] == "fusion-table")
+        if (args.Length >= 2 && args[0] == "fusion-table")
         {
-            Fusion.FusionTable.Run(args[1], args.Contains("--plain"), Console.Out);
+            int only = Array.IndexOf(args, "--only");
+            Fusion.FusionTable.Run(args[1], args.Contains("--plain"), Console.Out, only > 0 && only + 1 < args.Length ? args[only + 1] : null);
             return;
         }
 

@@ -372,9 +372,10 @@ internal readonly struct BackwardOp(
 /// (<see cref="Reference"/>: frame t−1 in the causal pass, t+1 in the anti-causal pass), carried into a pixel of frame t
 /// along the warp record between them, is kept while its evidence is at least <see cref="Keep"/> / 65536 of the
 /// strongest class's. <see cref="Labels"/> receives frame t's classes; null: no hysteresis. Without a reference (the
-/// first frame of a pass, after a cut) or where the warp is rejected, the arg-max stands.
+/// first frame of a pass, after a cut) or where the record's weight is below <see cref="MinWeight"/> (a warp not fully
+/// trusted), the arg-max stands.
 /// </summary>
-internal readonly record struct LabelHysteresis(byte[]? Labels, byte[]? Reference, uint Keep)
+internal readonly record struct LabelHysteresis(byte[]? Labels, byte[]? Reference, uint Keep, uint MinWeight = 1)
 {
     /// <summary>The class to emit at (x, y) given the arg-max <paramref name="c"/> of <paramref name="a"/> + <paramref name="b"/>.</summary>
     public int Pick(int c, ulong a, ulong b, uint[]? records, int x, int y, int width, int height)
@@ -385,7 +386,7 @@ internal readonly record struct LabelHysteresis(byte[]? Labels, byte[]? Referenc
         }
 
         uint r = records[(y * width) + x];
-        if (Warp.Weight(r) == 0)
+        if (Warp.Weight(r) < MinWeight)
         {
             return c;
         }
@@ -424,7 +425,7 @@ internal readonly record struct LabelHysteresis(byte[]? Labels, byte[]? Referenc
             var sx = Avx2.Min(Avx2.Max(Avx2.ShiftRightArithmetic(Avx2.Add(Avx2.Add(px, dx), half), 5), Vector256<int>.Zero), Vector256.Create(width - 1));
             var sy = Avx2.Min(Avx2.Max(Avx2.ShiftRightArithmetic(Avx2.Add(Vector256.Create((y * Warp.RecordScale) + (Warp.RecordScale / 2)), dy), 5), Vector256<int>.Zero), Vector256.Create(height - 1));
             var k = Avx2.And(Avx2.GatherVector256((int*)reference, Avx2.Add(Avx2.MultiplyLow(sy, Vector256.Create(width)), sx), 1), Vector256.Create(0xFF));
-            var carried = Avx2.CompareGreaterThan(Avx2.ShiftRightLogical(r, 26), Vector256<int>.Zero);
+            var carried = Avx2.CompareGreaterThan(Avx2.ShiftRightLogical(r, 26), Vector256.Create((int)MinWeight - 1));
             var differ = Avx2.AndNot(Avx2.CompareEqual(k, classes), carried);
             return Avx.MoveMask(differ.AsSingle());
         }

@@ -21,7 +21,7 @@ internal static class FusionTable
 {
     private static readonly string[] Moving = ["person", "rider", "car", "truck", "bus", "train", "motorcycle", "bicycle"];
 
-    public static void Run(string dir, bool plain, TextWriter log)
+    public static void Run(string dir, bool plain, TextWriter log, string? only = null)
     {
         var set = LabelSet.Load("cityscapes-trainids");
         string work = Path.Combine(Path.GetTempPath(), $"segfuse-fusion-table-{Environment.ProcessId}");
@@ -76,7 +76,7 @@ internal static class FusionTable
                 }
             }
 
-            foreach (var (name, inputs, parameters) in runs)
+            foreach (var (name, inputs, parameters) in runs.Where(r => only is null || r.Name.Contains(only, StringComparison.Ordinal)))
             {
                 string output = Path.Combine(work, $"run{rows.Count}");
                 var clock = Stopwatch.StartNew();
