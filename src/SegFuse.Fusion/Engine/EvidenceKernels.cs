@@ -205,19 +205,7 @@ internal readonly struct CarryObserveOp(
                         }
                     }
 
-                    for (int j = 0; j < 8; j++)
-                    {
-                        int k = classes[j];
-                        if (labels is not null)
-                        {
-                            labels[i + j] = (byte)k;
-                        }
-
-                        if (!output.IsEmpty)
-                        {
-                            output[x + j] = ids[k];
-                        }
-                    }
+                    LabelHysteresis.WriteEight(classes, labels, i, output, x, ids);
                 }
 
                 if (stored is not null)
@@ -340,19 +328,7 @@ internal readonly struct BackwardOp(
                         }
                     }
 
-                    for (int j = 0; j < 8; j++)
-                    {
-                        int k = classes[j];
-                        if (labels is not null)
-                        {
-                            labels[i + j] = (byte)k;
-                        }
-
-                        if (!output.IsEmpty)
-                        {
-                            output[x + j] = ids[k];
-                        }
-                    }
+                    LabelHysteresis.WriteEight(classes, labels, i, output, x, ids);
                 }
 
                 if (_storeState)
@@ -400,6 +376,28 @@ internal readonly record struct LabelHysteresis(byte[]? Labels, byte[]? Referenc
         ulong best = EvidenceOps.WeightOf(a, c) + EvidenceOps.WeightOf(b, c);
         ulong kept = EvidenceOps.WeightOf(a, k) + EvidenceOps.WeightOf(b, k);
         return kept * 65536 >= best * Keep ? k : c;
+    }
+
+    /// <summary>
+    /// Writes the eight classes at <paramref name="classes"/>: as class indices into <paramref name="labels"/> from
+    /// <paramref name="i"/> (the hysteresis' map; null: none) and as label ids into <paramref name="output"/> (the row)
+    /// from <paramref name="x"/> (empty: none).
+    /// </summary>
+    public static unsafe void WriteEight(int* classes, byte[]? labels, int i, Span<ushort> output, int x, ReadOnlySpan<ushort> ids)
+    {
+        for (int j = 0; j < 8; j++)
+        {
+            int k = classes[j];
+            if (labels is not null)
+            {
+                labels[i + j] = (byte)k;
+            }
+
+            if (!output.IsEmpty)
+            {
+                output[x + j] = ids[k];
+            }
+        }
     }
 
     /// <summary>
